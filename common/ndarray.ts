@@ -4,19 +4,22 @@
  * frames). Dtype names are numpy's, so the bridge can map them to `|u1`, `<f4`.
  */
 
-export type DType = 'uint8' | 'int32' | 'int64' | 'float32' | 'float64' | 'bool';
+/**
+ * No int64: JavaScript numbers hold integers exactly to 2^53, and a BigInt64Array
+ * would make every consumer handle bigints. Receivers of numpy int64 data (the
+ * bridge) convert it to int32 or float64 and say so.
+ */
+export type DType = 'uint8' | 'int32' | 'float32' | 'float64' | 'bool';
 
 export type TypedArrayFor<D extends DType> = D extends 'uint8' | 'bool'
   ? Uint8Array
   : D extends 'int32'
     ? Int32Array
-    : D extends 'int64'
-      ? BigInt64Array
-      : D extends 'float32'
-        ? Float32Array
-        : Float64Array;
+    : D extends 'float32'
+      ? Float32Array
+      : Float64Array;
 
-export type AnyTypedArray = Uint8Array | Int32Array | BigInt64Array | Float32Array | Float64Array;
+export type AnyTypedArray = Uint8Array | Int32Array | Float32Array | Float64Array;
 
 export interface NdArray<D extends DType = DType> {
   dtype: D;
@@ -28,7 +31,6 @@ const constructors = {
   uint8: Uint8Array,
   bool: Uint8Array,
   int32: Int32Array,
-  int64: BigInt64Array,
   float32: Float32Array,
   float64: Float64Array,
 } as const;

@@ -76,7 +76,7 @@ export class Box {
       else if (Number.isFinite(low)) x = low - Math.log(1 - rng.uniform());
       else if (Number.isFinite(high)) x = high + Math.log(1 - rng.uniform());
       else x = rng.normal();
-      (out.data as Float64Array)[i] = this.dtype === 'int64' ? (BigInt(Math.round(x)) as unknown as number) : x;
+      out.data[i] = x;
     }
     return out;
   }
