@@ -1,0 +1,80 @@
+/**
+ * PNG files to and from `NdArray<'uint8'>` images of shape [H, W, 3] (RGB) or
+ * [H, W, 4] (RGBA), through pngjs. Small on purpose: the renderer, the CLI
+ * (`rad augment --show`) and the augmentation gallery all go through here.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import type { NdArray } from './ndarray.ts';
+import { zeros } from './ndarray.ts';
+
+function checkImage(image: NdArray<'uint8'>): [number, number, number] {
+  if (!image || image.dtype !== 'uint8') {
+    throw new Error(`encodePng: image must be a uint8 NdArray, got dtype ${image?.dtype}`);
+  }
+  const [height, width, channels] = image.shape;
+  if (image.shape.length !== 3 || !(channels === 3 || channels === 4) || height < 1 || width < 1) {
+    throw new Error(`encodePng: image shape must be [H, W, 3] or [H, W, 4] with H, W >= 1, got [${image.shape}]`);
+  }
+  return [height, width, channels];
+}
+
+/** PNG bytes of an RGB or RGBA image (RGB input is written as an RGB PNG, colour type 2). */
+export function encodePng(image: NdArray<'uint8'>): Buffer {
+  const [height, width, channels] = checkImage(image);
+  const png = new PNG({ width, height });
+  const source = image.data;
+  const target = png.data;
+  if (channels === 4) {
+    target.set(source);
+  } else {
+    for (let i = 0, j = 0; i < source.length; i += 3, j += 4) {
+      target[j] = source[i];
+      target[j + 1] = source[i + 1];
+      target[j + 2] = source[i + 2];
+      target[j + 3] = 255;
+    }
+  }
+  return PNG.sync.write(png, { colorType: channels === 4 ? 6 : 2 });
+}
+
+/**
+ * The RGB pixels of a PNG, [H, W, 3]. Any PNG colour type and bit depth is
+ * accepted (pngjs normalises to 8-bit RGBA); the alpha channel is dropped,
+ * not composited, so a transparent pixel keeps its stored colour.
+ */
+export function decodePng(buffer: Buffer | Uint8Array): NdArray<'uint8'> {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer));
+  } catch (error) {
+    throw new Error(`decodePng: not a readable PNG (${(error as Error).message})`);
+  }
+  const image = zeros('uint8', [png.height, png.width, 3]);
+  const source = png.data;
+  const target = image.data;
+  for (let i = 0, j = 0; j < target.length; i += 4, j += 3) {
+    target[j] = source[i];
+    target[j + 1] = source[i + 1];
+    target[j + 2] = source[i + 2];
+  }
+  return image;
+}
+
+export function writePng(path: string, image: NdArray<'uint8'>): void {
+  writeFileSync(path, encodePng(image));
+}
+
+export function readPng(path: string): NdArray<'uint8'> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new Error(`readPng: cannot read ${path} (${(error as Error).message})`);
+  }
+  try {
+    return decodePng(bytes);
+  } catch (error) {
+    throw new Error(`readPng: ${path}: ${(error as Error).message}`);
+  }
+}
