@@ -1,0 +1,368 @@
+/**
+ * A deterministic ray caster over a `Scene`: one primary ray per pixel through
+ * the camera's pinhole, analytic intersections in each object's frame, objects
+ * culled per pixel by a screen rectangle around them; then MuJoCo's
+ * fixed-function lighting (headlight + model lights, Lambert + Blinn-Phong
+ * specular, OpenGL spot cones and attenuation), shadow rays toward
+ * shadow-casting lights, a mirror ray for reflective planes (the checker floor),
+ * and 4 extra samples on pixels at the silhouettes of bodies (MuJoCo renders
+ * offscreen with multisampling). Secondary rays are culled too (culling.ts), and
+ * what stays the same from frame to frame is kept (pixels.ts).
+ *
+ * Hot paths pass numbers through Float64Arrays, not arguments (see intersect.ts).
+ */
+import { intersect, RAY_LENGTH } from './intersect.ts';
+import { Lighting } from './lighting.ts';
+import { SecondaryRays } from './secondary.ts';
+import { HIT_DIRECTION, HIT_LENGTH, Shader } from './shading.ts';
+import { CAMERA_LENGTH, Culling } from './culling.ts';
+import { GEOM_PLANE, type Scene } from './scene.ts';
+import { PixelCache, PlaneCache } from './pixels.ts';
+import { skyColor, type Sky } from './sky.ts';
+import type { PlaneTexture } from './texture.ts';
+
+const EPSILON = 1e-6;
+/** Sub-pixel offsets of the extra samples on edges (a rotated grid, in pixels). */
+const EDGE_SAMPLES = new Float64Array([-0.125, -0.375, 0.375, -0.125, 0.125, 0.375, -0.375, 0.125]);
+
+export interface CameraPose {
+  position: ArrayLike<number>;
+  /** Camera axes as the columns of a row-major 3x3 matrix (MuJoCo's `cam_xmat`): x right, y up, z backward. */
+  rotation: ArrayLike<number>;
+  fovyDegrees: number;
+}
+
+/** Per-render overrides that appearance modes set. */
+export interface SurfaceOverrides {
+  sky: Sky | null;
+  /** Replacement texture per plane texture index (null keeps the model's). */
+  planeTextures: (PlaneTexture | null)[];
+  /** Replacement RGB per object (NaN keeps the model's). */
+  objectRgb: Float64Array;
+  /** Background image (H x W x 3) shown where the sky would be, and on textured planes if `coversFloor`. */
+  background: Uint8Array | null;
+  coversFloor: boolean;
+}
+
+export class RayCaster {
+  readonly width: number;
+  readonly height: number;
+  private readonly scene: Scene;
+  private readonly n: number;
+  // Per frame, per object.
+  private readonly localOrigin: Float64Array;
+  private readonly culling: Culling;
+  /** Culling of secondary rays: 0 none, 1 mirror rays off the ground, 2 shadow rays from the ground to light `cullLight`. */
+  private cullMode = 0;
+  private cullLight = 0;
+  private readonly active: Int32Array;
+  private activeCount = 0;
+  private readonly secondary: SecondaryRays;
+  // Camera: layout in culling.ts.
+  private readonly camera = new Float64Array(CAMERA_LENGTH);
+  private cellsPerFace = 1;
+  private readonly ray = new Float64Array(RAY_LENGTH);
+  private readonly hit = new Float64Array(HIT_LENGTH);
+  private readonly sample = new Float64Array(3);
+  /** The traced colour: the shader's output buffer, also written for sky and background. */
+  private readonly colour: Float64Array;
+  private readonly local: Float64Array;
+  private readonly lighting: Lighting;
+  private readonly shader: Shader;
+  private hitObject = -1;
+  private readonly ids: Int16Array;
+  /** 1 for objects other than planes, indexed by object id + 1 (index 0: the sky). */
+  private readonly isBody: Uint8Array;
+  private readonly image: Float32Array;
+  private overrides: SurfaceOverrides;
+  private pixelIndex = 0;
+  /** The cache slot of the sample being traced (see pixels.ts), or -1 for an uncached sample. */
+  private slot = -1;
+  private readonly pixels: PixelCache;
+  private readonly planes: PlaneCache;
+
+  /** Extra samples on object edges (MuJoCo's frames are multisampled); off trades edge quality for speed. */
+  private readonly antialias: boolean;
+
+  constructor(scene: Scene, width: number, height: number, overrides: SurfaceOverrides, antialias = true) {
+    this.scene = scene;
+    this.antialias = antialias;
+    this.width = width;
+    this.height = height;
+    this.n = scene.count;
+    this.localOrigin = new Float64Array(3 * this.n);
+    this.culling = new Culling(scene);
+    this.active = new Int32Array(this.n);
+    this.ids = new Int16Array(width * height);
+    this.isBody = new Uint8Array(this.n + 1);
+    for (let k = 0; k < this.n; k++) this.isBody[k + 1] = scene.type[k] === GEOM_PLANE ? 0 : 1;
+    this.image = new Float32Array(width * height * 3);
+    this.lighting = new Lighting(scene);
+    this.secondary = new SecondaryRays(scene, this.culling, this.hit);
+    this.shader = new Shader(scene, this.lighting, this.hit, this.camera, this.secondary, overrides);
+    this.secondary.shader = this.shader;
+    this.local = this.shader.local;
+    this.colour = this.shader.colour;
+    this.pixels = new PixelCache(width, height, EDGE_SAMPLES);
+    this.planes = new PlaneCache(scene, this.pixels.slots);
+    this.overrides = overrides;
+  }
+
+  setOverrides(overrides: SurfaceOverrides): void {
+    this.overrides = overrides;
+    this.shader.overrides = overrides;
+  }
+
+  /** Renders the scene's current state (after `scene.update`) into `out` (H*W*3 bytes). */
+  render(pose: CameraPose, out: Uint8Array): void {
+    this.setCamera(pose);
+    this.prepareObjects();
+    this.pixels.update(this.camera, this.overrides.sky);
+    this.planes.update(this.camera, this.overrides);
+    this.lighting.nextFrame();
+    // Separate methods, so that V8 optimises each loop with its own type feedback.
+    this.traceCentres();
+    if (this.antialias) this.refineEdges();
+    this.toBytes(out);
+  }
+
+  private traceCentres(): void {
+    const { width, height, ids, image, sample, colour } = this;
+    for (let row = 0; row < height; row++) {
+      this.collectActive(row);
+      for (let column = 0; column < width; column++) {
+        const pixel = row * width + column;
+        this.pixelIndex = pixel;
+        this.secondary.column = column;
+        this.slot = this.pixels.slot(pixel, 0);
+        sample[0] = column + 0.5;
+        sample[1] = row + 0.5;
+        this.trace(column);
+        ids[pixel] = this.hitObject;
+        image[3 * pixel] = colour[0];
+        image[3 * pixel + 1] = colour[1];
+        image[3 * pixel + 2] = colour[2];
+      }
+    }
+    this.slot = -1;
+  }
+
+  /**
+   * Where a neighbour sees another object and one of the two is a body (not a
+   * plane or the sky), averages 4 more samples into the pixel. The horizon and
+   * plane borders are left as they are: they cost many samples and show little.
+   */
+  private refineEdges(): void {
+    const { width, height, ids, isBody } = this;
+    for (let row = 0; row < height; row++) {
+      let collected = false;
+      for (let column = 0; column < width; column++) {
+        const pixel = row * width + column;
+        const id = ids[pixel];
+        const body = isBody[id + 1];
+        let edge = false;
+        if (column > 0 && ids[pixel - 1] !== id && (body | isBody[ids[pixel - 1] + 1]) === 1) edge = true;
+        else if (column < width - 1 && ids[pixel + 1] !== id && (body | isBody[ids[pixel + 1] + 1]) === 1) edge = true;
+        else if (row > 0 && ids[pixel - width] !== id && (body | isBody[ids[pixel - width] + 1]) === 1) edge = true;
+        else if (row < height - 1 && ids[pixel + width] !== id && (body | isBody[ids[pixel + width] + 1]) === 1) edge = true;
+        if (!edge) continue;
+        if (!collected) {
+          this.collectActive(row);
+          collected = true;
+        }
+        this.refinePixel(row, column);
+      }
+    }
+  }
+
+  private refinePixel(row: number, column: number): void {
+    const { image, sample, colour } = this;
+    const pixel = row * this.width + column;
+    this.pixelIndex = pixel;
+    this.secondary.column = column;
+    let red = image[3 * pixel];
+    let green = image[3 * pixel + 1];
+    let blue = image[3 * pixel + 2];
+    for (let s = 0; s < 4; s++) {
+      sample[0] = column + 0.5 + EDGE_SAMPLES[2 * s];
+      sample[1] = row + 0.5 + EDGE_SAMPLES[2 * s + 1];
+      this.slot = this.pixels.slot(pixel, s + 1);
+      this.trace(column);
+      red += colour[0];
+      green += colour[1];
+      blue += colour[2];
+    }
+    image[3 * pixel] = red / 5;
+    image[3 * pixel + 1] = green / 5;
+    image[3 * pixel + 2] = blue / 5;
+    this.slot = -1;
+  }
+
+  private toBytes(out: Uint8Array): void {
+    const { image } = this;
+    for (let i = 0; i < image.length; i++) {
+      const value = image[i];
+      out[i] = value <= 0 ? 0 : value >= 1 ? 255 : (value * 255 + 0.5) | 0;
+    }
+  }
+
+  private setCamera(pose: CameraPose): void {
+    const m = pose.rotation;
+    const camera = this.camera;
+    for (let i = 0; i < 3; i++) {
+      camera[i] = pose.position[i];
+      camera[3 + i] = m[3 * i];
+      camera[6 + i] = m[3 * i + 1];
+      camera[9 + i] = m[3 * i + 2];
+    }
+    camera[13] = Math.tan((pose.fovyDegrees * Math.PI) / 360);
+    camera[12] = (camera[13] * this.width) / this.height;
+    // About one mark cell of the sky per output pixel: a 90-degree face spans this many pixels.
+    this.cellsPerFace = Math.max(1, Math.round(this.height / camera[13])) | 0;
+  }
+
+  /** Each object's camera origin in its own frame, for this frame's primary rays. */
+  private prepareObjects(): void {
+    const { scene, camera } = this;
+    const rot = scene.rotation;
+    for (let k = 0; k < this.n; k++) {
+      const p = 3 * k;
+      const r = 9 * k;
+      const wx = camera[0] - scene.position[p];
+      const wy = camera[1] - scene.position[p + 1];
+      const wz = camera[2] - scene.position[p + 2];
+      this.localOrigin[p] = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
+      this.localOrigin[p + 1] = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
+      this.localOrigin[p + 2] = rot[r + 2] * wx + rot[r + 5] * wy + rot[r + 8] * wz;
+    }
+    this.culling.prepare(camera, this.width, this.height);
+  }
+
+  /** The objects whose screen rectangles (direct, and mirrored in the ground) reach this row. */
+  private collectActive(row: number): void {
+    const { culling } = this;
+    let count = 0;
+    for (let k = 0; k < this.n; k++) {
+      if (culling.rowRange[2 * k] <= row && row <= culling.rowRange[2 * k + 1]) this.active[count++] = k;
+    }
+    this.activeCount = count;
+    this.secondary.collectRow(row);
+  }
+
+  /** Traces the primary ray through image point `sample` (pixels) into `colour` and `hitObject`. */
+  private trace(column: number): void {
+    const { scene, camera, localOrigin, ray, hit, colour } = this;
+    let dx: number;
+    let dy: number;
+    let dz: number;
+    const slot = this.slot;
+    if (slot >= 0) {
+      if (this.fromPlaneCache(column)) return;
+      const i = 3 * slot;
+      dx = this.pixels.directions[i];
+      dy = this.pixels.directions[i + 1];
+      dz = this.pixels.directions[i + 2];
+    } else {
+      const sx = ((2 * this.sample[0]) / this.width - 1) * camera[12];
+      const sy = (1 - (2 * this.sample[1]) / this.height) * camera[13];
+      dx = sx * camera[3] + sy * camera[6] - camera[9];
+      dy = sx * camera[4] + sy * camera[7] - camera[10];
+      dz = sx * camera[5] + sy * camera[8] - camera[11];
+      const length = Math.sqrt(dx * dx + dy * dy + dz * dz);
+      dx /= length;
+      dy /= length;
+      dz /= length;
+    }
+    let best = Infinity;
+    let nearest = -1;
+    const rot = scene.rotation;
+    for (let a = 0; a < this.activeCount; a++) {
+      const k = this.active[a];
+      if (column < this.culling.columnRange[2 * k] || column > this.culling.columnRange[2 * k + 1]) continue;
+      const r = 9 * k;
+      const p = 3 * k;
+      ray[0] = localOrigin[p];
+      ray[1] = localOrigin[p + 1];
+      ray[2] = localOrigin[p + 2];
+      ray[3] = rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz;
+      ray[4] = rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz;
+      ray[5] = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
+      ray[6] = EPSILON;
+      ray[7] = best;
+      ray[8] = scene.size[p];
+      ray[9] = scene.size[p + 1];
+      ray[10] = scene.size[p + 2];
+      if (intersect(scene.type[k], ray) === 1) {
+        best = ray[11];
+        nearest = k;
+        // Local normal to world.
+        hit[3] = rot[r] * ray[12] + rot[r + 1] * ray[13] + rot[r + 2] * ray[14];
+        hit[4] = rot[r + 3] * ray[12] + rot[r + 4] * ray[13] + rot[r + 5] * ray[14];
+        hit[5] = rot[r + 6] * ray[12] + rot[r + 7] * ray[13] + rot[r + 8] * ray[14];
+      }
+    }
+    this.hitObject = nearest;
+    const background = this.overrides.background;
+    if (nearest < 0) {
+      if (background) this.backgroundColour(background);
+      else {
+        hit[6] = dx;
+        hit[7] = dy;
+        hit[8] = dz;
+        if (slot >= 0 && this.pixels.skyAt(slot, colour)) return;
+        const sky = this.overrides.sky;
+        if (sky) skyColor(sky, hit, HIT_DIRECTION, this.cellsPerFace, colour);
+        else colour.fill(0);
+        if (slot >= 0) this.pixels.storeSky(slot, colour);
+      }
+      return;
+    }
+    if (background && this.overrides.coversFloor && scene.textureId[nearest] >= 0) {
+      this.backgroundColour(background);
+      return;
+    }
+    const hx = camera[0] + best * dx;
+    const hy = camera[1] + best * dy;
+    const hz = camera[2] + best * dz;
+    hit[0] = hx;
+    hit[1] = hy;
+    hit[2] = hz;
+    hit[6] = dx;
+    hit[7] = dy;
+    hit[8] = dz;
+    this.shader.shade(nearest, true);
+    if (slot >= 0 && this.planes.stable && scene.type[nearest] === GEOM_PLANE && this.overrides.background === null) {
+      this.planes.store(slot, nearest, hit, this.local, this.shader.parts);
+    }
+    this.secondary.reflect(nearest);
+  }
+
+  /**
+   * The pixel's plane colour from the plane cache, when the camera, planes and
+   * lights are as when it was stored and no other object can be in the way.
+   * Sets `colour` and `hitObject`, and returns true on success.
+   */
+  private fromPlaneCache(column: number): boolean {
+    const slot = this.slot;
+    if (slot >= this.planes.object.length) return false;
+    const k = this.planes.object[slot];
+    if (k < 0 || this.overrides.background !== null) return false;
+    const { scene, culling } = this;
+    for (let a = 0; a < this.activeCount; a++) {
+      const other = this.active[a];
+      if (scene.type[other] !== GEOM_PLANE && column >= culling.columnRange[2 * other] && column <= culling.columnRange[2 * other + 1]) return false;
+    }
+    this.planes.restore(slot, this.hit, this.local, this.shader.parts);
+    this.hitObject = k;
+    this.shader.recombine(k);
+    this.secondary.reflect(k);
+    return true;
+  }
+
+  private backgroundColour(background: Uint8Array): void {
+    const i = 3 * this.pixelIndex;
+    this.colour[0] = background[i] / 255;
+    this.colour[1] = background[i + 1] / 255;
+    this.colour[2] = background[i + 2] / 255;
+  }
+}
