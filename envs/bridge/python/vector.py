@@ -1,0 +1,184 @@
+"""N copies of a Gymnasium-style env stepped by one request, with the autoreset
+modes of Gymnasium 1.x, and the space descriptions and action checks of the wire.
+
+An env here is anything with Gymnasium's interface: `observation_space`,
+`action_space`, `reset(seed=, options=) -> (obs, info)`,
+`step(action) -> (obs, reward, terminated, truncated, info)`, optional
+`render()` and `close()`. Spaces are read by duck typing (Box: low, high, shape,
+dtype; Discrete: n, start; Dict: spaces), so gymnasium itself is not needed.
+"""
+
+import numpy as np
+
+from wire import ProtocolError, to_wire_array
+
+# 'disabled' serves one env without autoreset (RemoteEnv); the other two are Gymnasium 1.x's.
+AUTORESET_MODES = ('next-step', 'same-step', 'disabled')
+
+UNSUPPORTED_SPACES = ('MultiBinary', 'MultiDiscrete', 'Tuple', 'Text', 'Graph', 'Sequence', 'OneOf')
+
+
+def space_kind(space):
+    name = type(space).__name__
+    if name in UNSUPPORTED_SPACES:
+        return None
+    if isinstance(getattr(space, 'spaces', None), dict):
+        return 'dict'
+    if hasattr(space, 'n') and not hasattr(space, 'low'):
+        return 'discrete'
+    if all(hasattr(space, field) for field in ('low', 'high', 'shape', 'dtype')):
+        return 'box'
+    return None
+
+
+def _bound(values):
+    values = np.asarray(values, dtype=np.float64)
+    if values.size > 0 and np.all(values == values.flat[0]):
+        return float(values.flat[0])
+    return values.ravel().tolist()
+
+
+def describe_space(space, role, action=False):
+    """The wire description of a space. Float action Boxes are float32 on the wire
+    (the agents act in float32); the server casts to the env's dtype."""
+    kind = space_kind(space)
+    if kind is None:
+        raise ProtocolError(f'{role} space {space} is not supported; expected Box, Discrete or Dict')
+    if kind == 'discrete':
+        return {'kind': 'discrete', 'n': int(space.n), 'start': int(getattr(space, 'start', 0))}
+    if kind == 'dict':
+        if action:
+            raise ProtocolError(f'{role} space {space} is a Dict; the bridge steps Box or Discrete actions')
+        return {'kind': 'dict', 'spaces': {key: describe_space(sub, f'{role}.{key}') for key, sub in space.spaces.items()}}
+    dtype = np.dtype(space.dtype)
+    wire = '<f4' if action and dtype.kind == 'f' else to_wire_array(np.zeros(0, dtype)).dtype.str
+    shape = [int(d) for d in space.shape]
+    return {'kind': 'box', 'dtype': wire, 'shape': shape, 'low': _bound(space.low), 'high': _bound(space.high)}
+
+
+class ActionCheck:
+    """Checks a batch of actions against the single action space's wire description."""
+
+    def __init__(self, description, num_envs):
+        self.description = description
+        self.num_envs = num_envs
+        if description['kind'] == 'box':
+            dtype = np.dtype(description['dtype'])
+            shape = description['shape']
+            self.low = np.broadcast_to(np.asarray(description['low'], np.float64).astype(dtype), shape)
+            self.high = np.broadcast_to(np.asarray(description['high'], np.float64).astype(dtype), shape)
+            # Small actions are checked in plain Python: numpy's per-call cost dominates there.
+            self.small = self.low.size <= 64
+            self.bounds = list(zip(self.low.ravel().tolist(), self.high.ravel().tolist()))
+
+    def __call__(self, actions):
+        description, n = self.description, self.num_envs
+        if not isinstance(actions, np.ndarray):
+            raise ProtocolError(f'field "actions" must be an array of {n} actions, got {type(actions).__name__}')
+        if description['kind'] == 'discrete':
+            if actions.dtype.str not in ('<i4', '<i8'):
+                raise ProtocolError(f'actions have dtype {actions.dtype.str}; Discrete actions must be <i4 or <i8')
+            if list(actions.shape) != [n]:
+                raise ProtocolError(f'actions have shape {list(actions.shape)}; expected [{n}] (one integer per copy)')
+            start, count = description['start'], description['n']
+            bad = np.flatnonzero((actions < start) | (actions >= start + count))
+            if bad.size:
+                i = int(bad[0])
+                raise ProtocolError(f'action of copy {i} = {int(actions[i])} is outside Discrete({count}, start={start}): expected [{start}, {start + count})')
+            return [int(a) for a in actions]
+        expected_dtype = description['dtype']
+        if actions.dtype.str != expected_dtype:
+            raise ProtocolError(f'actions have dtype {actions.dtype.str}; expected {expected_dtype}')
+        expected_shape = [n] + description['shape']
+        if list(actions.shape) != expected_shape:
+            raise ProtocolError(f'actions have shape {list(actions.shape)}; expected {expected_shape}')
+        if self.small:
+            values = actions.ravel().tolist()
+            bounds = self.bounds * n
+            if all(low <= x <= high for x, (low, high) in zip(values, bounds)):  # NaN fails both
+                return list(actions.copy())  # writable: the received frame is read-only
+        outside = ~((actions >= self.low) & (actions <= self.high))  # NaN is outside
+        if outside.any():
+            index = np.unravel_index(int(np.flatnonzero(outside)[0]), actions.shape)
+            copy, element = index[0], index[1:]
+            raise ProtocolError(
+                f'action of copy {copy} element {list(element)} = {actions[index]} is outside '
+                f'[{self.low[element]}, {self.high[element]}]'
+            )
+        return list(actions.copy())  # writable: the received frame is read-only
+
+
+def stack(observations, space):
+    """Per-copy observations batched along a new leading axis."""
+    if space_kind(space) == 'dict':
+        return {key: stack([o[key] for o in observations], sub) for key, sub in space.spaces.items()}
+    if len(observations) == 1:
+        return np.asarray(observations[0])[None]  # a view: one copy needs no batch buffer
+    return np.stack(observations)
+
+
+class Copies:
+    """N independent copies in one process, stepped one after the other."""
+
+    def __init__(self, factory, num_envs, autoreset_mode):
+        if autoreset_mode == 'disabled' and num_envs != 1:
+            raise ProtocolError(f'autoreset_mode "disabled" serves one env, got num_envs={num_envs}')
+        self.envs = []
+        try:
+            for _ in range(num_envs):
+                self.envs.append(factory())
+        except Exception:
+            self.close()
+            raise
+        self.num_envs = num_envs
+        self.autoreset_mode = autoreset_mode
+        first = self.envs[0]
+        self.observation_space = first.observation_space
+        self.action_space = first.action_space
+        self.metadata = dict(getattr(first, 'metadata', None) or {})
+        self.needs_reset = [False] * num_envs
+        # Float Box actions arrive as float32 (the wire's action dtype); envs of another float dtype get a cast.
+        self.action_dtype = np.dtype(getattr(self.action_space, 'dtype', None) or np.int64)
+        self.cast_actions = space_kind(self.action_space) == 'box' and self.action_dtype != np.float32
+
+    def reset(self, seeds, options):
+        results = [env.reset(seed=seed, options=options) for env, seed in zip(self.envs, seeds)]
+        self.needs_reset = [False] * self.num_envs
+        return stack([obs for obs, _ in results], self.observation_space), [dict(info) for _, info in results]
+
+    def step(self, actions):
+        """Rewards, terminated and truncated come back as lists (what the reply sends)."""
+        n = self.num_envs
+        observations, infos = [None] * n, [None] * n
+        rewards, terminated, truncated = [0.0] * n, [False] * n, [False] * n
+        cast = self.cast_actions
+        for i, env in enumerate(self.envs):
+            if self.needs_reset[i]:  # next-step: this step only resets (Gymnasium 1.x)
+                observations[i], info = env.reset()
+                infos[i] = dict(info)
+                self.needs_reset[i] = False
+                continue
+            action = actions[i].astype(self.action_dtype) if cast else actions[i]
+            obs, reward, term, trunc, info = env.step(action)
+            rewards[i], terminated[i], truncated[i] = float(reward), bool(term), bool(trunc)
+            if (term or trunc) and self.autoreset_mode == 'same-step':
+                reset_obs, reset_info = env.reset()
+                info = dict(reset_info, final_obs=obs, final_info=info)
+                obs = reset_obs
+            elif (term or trunc) and self.autoreset_mode == 'next-step':
+                self.needs_reset[i] = True
+            observations[i], infos[i] = obs, info
+        return stack(observations, self.observation_space), rewards, terminated, truncated, infos
+
+    def render(self, index):
+        render = getattr(self.envs[index], 'render', None)
+        if render is None:
+            raise ProtocolError('this env cannot render')
+        return render()
+
+    def close(self):
+        for env in self.envs:
+            close = getattr(env, 'close', None)
+            if close is not None:
+                close()
+        self.envs = []
