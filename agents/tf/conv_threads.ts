@@ -1,0 +1,220 @@
+/**
+ * Runs a large conv (forward, input gradient or filter gradient) on several cores:
+ * the batch is cut into fixed parts, the main thread computes the first part on its
+ * own wasm backend while each worker thread (conv_worker.ts, with its own wasm
+ * backend) computes one of the others, and the main thread then assembles the
+ * result: batch parts side by side, or, for the filter gradient, the partial sums
+ * added in worker order.
+ *
+ * Why like this: tfjs's wasm backend is single-threaded in Node, and a tfjs kernel
+ * must return synchronously, so the main thread hands the work over through a
+ * SharedArrayBuffer and blocks on Atomics.wait (allowed on Node's main thread)
+ * until the workers are done. The split depends only on the batch size and the
+ * thread count, and the additions happen in a fixed order, so a run is
+ * deterministic for a given thread count. The workers are unref'd: they never keep
+ * a process alive.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import {
+  CONTROL_SLOTS,
+  DONE_SLOT,
+  REQUEST_SLOT,
+  STATUS_SLOT,
+  type ConvJob,
+  type JobTensor,
+  type WorkerData,
+} from './conv_worker.ts';
+import type { TensorInfo, WasmConvMath } from './wasm_conv.ts';
+
+const READY_TIMEOUT_MS = 120_000;
+/** A job that takes longer than this means a dead worker, not a slow one. */
+const JOB_TIMEOUT_MS = 600_000;
+
+interface ConvWorker {
+  worker: Worker;
+  control: Int32Array;
+  port: MessagePort;
+  data: Float32Array<ArrayBufferLike>;
+  request: number;
+}
+
+/** Sizes of the batch parts: as equal as possible, the first ones one larger. */
+export function splitBatch(batch: number, parts: number): number[] {
+  const base = Math.floor(batch / parts);
+  return Array.from({ length: parts }, (_, i) => base + (i < batch % parts ? 1 : 0));
+}
+
+async function startWorker(): Promise<ConvWorker> {
+  const control = new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT);
+  const channel = new MessageChannel();
+  const workerData: WorkerData = { control, port: channel.port2 };
+  const worker = new Worker(new URL('./conv_worker_entry.mjs', import.meta.url), {
+    workerData,
+    transferList: [channel.port2],
+    execArgv: [],
+  });
+  worker.unref();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`conv worker did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    worker.once('message', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`conv worker exited with code ${code} while starting`));
+    });
+  }).catch(async (error) => {
+    await worker.terminate();
+    throw error;
+  });
+  worker.removeAllListeners();
+  // After start-up a worker error can only surface as a failed job.
+  worker.on('error', () => {});
+  return { worker, control: new Int32Array(control), port: channel.port1, data: new Float32Array(0), request: 0 };
+}
+
+export class ConvThreads {
+  private closed = false;
+  /** Convs run split over the threads so far (for benchmarks and tests). */
+  splitRuns = 0;
+
+  private constructor(private readonly workers: ConvWorker[]) {}
+
+  /** Starts `threads - 1` workers (the main thread is the first thread). */
+  static async start(threads: number): Promise<ConvThreads> {
+    if (!Number.isInteger(threads) || threads < 2) {
+      throw new Error(`ConvThreads: threads must be an integer >= 2, got ${threads}`);
+    }
+    const workers = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker()));
+    return new ConvThreads(workers);
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Stops the workers; later calls fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+
+  /**
+   * Runs one conv kernel split over the batch.
+   * - `batchInputs` are cut along axis 0 (all with the same batch size);
+   * - `sharedInputs` go whole to every thread;
+   * - `runMain` computes the main thread's part from aliases of its batch slice;
+   * - `partShape(count)` is the result shape of a part of `count` items;
+   * - `combine`: 'concat' puts parts side by side along axis 0, 'sum' adds them.
+   */
+  run(
+    math: WasmConvMath,
+    job: Pick<ConvJob, 'op' | 'kernel' | 'attrs' | 'targetShape'>,
+    batchInputs: Record<string, TensorInfo>,
+    sharedInputs: Record<string, TensorInfo>,
+    runMain: (batchSlices: Record<string, TensorInfo>) => TensorInfo,
+    partShape: (count: number) => number[],
+    combine: 'concat' | 'sum',
+  ): TensorInfo {
+    if (this.closed) throw new Error('ConvThreads: used after close()');
+    this.splitRuns += 1;
+    const batch = Object.values(batchInputs)[0].shape[0];
+    const counts = splitBatch(batch, this.threads);
+    const starts = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
+
+    // Hand each worker its slice before the main thread starts on its own.
+    const outputOffsets: number[] = [];
+    this.workers.forEach((worker, index) => {
+      const part = index + 1;
+      const layout: JobTensor[] = [];
+      let offset = 0;
+      const place = (name: string, shape: number[]) => {
+        layout.push({ name, shape, offset });
+        offset += tf.util.sizeFromShape(shape);
+      };
+      for (const [name, info] of Object.entries(batchInputs)) place(name, [counts[part], ...info.shape.slice(1)]);
+      for (const [name, info] of Object.entries(sharedInputs)) place(name, info.shape);
+      const output = { offset, size: tf.util.sizeFromShape(partShape(counts[part])) };
+      outputOffsets.push(output.offset);
+      const needed = output.offset + output.size;
+      let buffer: SharedArrayBuffer | undefined;
+      if (worker.data.length < needed) {
+        buffer = new SharedArrayBuffer(Math.ceil(needed * 1.25) * Float32Array.BYTES_PER_ELEMENT);
+        worker.data = new Float32Array(buffer);
+      }
+      for (const tensor of layout) {
+        const batchInput = batchInputs[tensor.name];
+        const size = tf.util.sizeFromShape(tensor.shape);
+        const source = math.view(batchInput ?? sharedInputs[tensor.name]);
+        const first = batchInput ? starts[part] * (size / counts[part]) : 0;
+        worker.data.set(source.subarray(first, first + size), tensor.offset);
+      }
+      const message: ConvJob = { ...job, inputs: layout, output, buffer };
+      worker.port.postMessage(message);
+      worker.request += 1;
+      Atomics.store(worker.control, REQUEST_SLOT, worker.request);
+      Atomics.notify(worker.control, REQUEST_SLOT);
+    });
+
+    const slices: Record<string, TensorInfo> = {};
+    for (const [name, info] of Object.entries(batchInputs)) slices[name] = math.aliasBatch(info, 0, counts[0]);
+    let mainPart: TensorInfo;
+    try {
+      mainPart = runMain(slices);
+    } finally {
+      for (const alias of Object.values(slices)) math.releaseAlias(alias);
+      // Even on failure, wait so that no worker still writes into its buffer.
+      for (const worker of this.workers) this.wait(worker, false);
+    }
+    try {
+      for (const worker of this.workers) this.wait(worker, true);
+    } catch (error) {
+      math.free(mainPart);
+      throw error;
+    }
+
+    if (combine === 'sum') {
+      const total = math.view(mainPart);
+      this.workers.forEach((worker, index) => {
+        const offset = outputOffsets[index];
+        for (let i = 0; i < total.length; i++) total[i] += worker.data[offset + i];
+      });
+      return mainPart;
+    }
+    const result = math.allocate(partShape(batch));
+    const target = math.view(result);
+    target.set(math.view(mainPart), 0);
+    math.free(mainPart);
+    const perItem = target.length / batch;
+    this.workers.forEach((worker, index) => {
+      const part = index + 1;
+      const offset = outputOffsets[index];
+      target.set(worker.data.subarray(offset, offset + counts[part] * perItem), starts[part] * perItem);
+    });
+    return result;
+  }
+
+  /** Blocks until `worker` finished its current job; with `check`, a failed job throws. */
+  private wait(worker: ConvWorker, check: boolean): void {
+    const started = Date.now();
+    for (;;) {
+      const done = Atomics.load(worker.control, DONE_SLOT);
+      if (done === worker.request) break;
+      if (Date.now() - started > JOB_TIMEOUT_MS) {
+        this.closed = true;
+        throw new Error(`conv worker did not answer within ${JOB_TIMEOUT_MS} ms; the worker threads are stopped`);
+      }
+      Atomics.wait(worker.control, DONE_SLOT, done, 1000);
+    }
+    if (check && Atomics.load(worker.control, STATUS_SLOT) !== 0) {
+      const message = receiveMessageOnPort(worker.port)?.message as { error?: string } | undefined;
+      throw new Error(`conv worker failed: ${message?.error ?? 'no reason given'}`);
+    }
+  }
+}

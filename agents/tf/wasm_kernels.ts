@@ -1,0 +1,217 @@
+/**
+ * The kernels this project adds to tfjs's wasm backend so that a conv net trains on
+ * it, fast (see wasm_conv.ts for the maths and conv_threads.ts for the threads):
+ * - Conv2DBackpropFilter, which tfjs-backend-wasm 4.22 lacks entirely;
+ * - Conv2DBackpropInput, replacing wasm's own, which is ~20x slower than its forward conv;
+ * - Conv2D and FusedConv2D, wrapping wasm's own so that a large conv is split over
+ *   the batch between the main thread and worker threads when threads > 1.
+ * - UnsortedSegmentSum, the gradient of gather (wasm has none), a plain loop over the heap.
+ * - Sum over leading axes (a bias gradient: [N, H, W, C] -> [C]): wasm's Sum first
+ *   transposes the reduced axes to the end, a full copy of the tensor; summing whole
+ *   rows in place skips it. Other reductions go to wasm's own Sum.
+ * Small convs (under SPLIT_MIN_MACS per thread) stay on the main thread.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { ConvThreads } from './conv_threads.ts';
+import { WasmConvMath, convGeometry, convMacs, type ConvAttributes, type KernelFunction, type TensorInfo } from './wasm_conv.ts';
+
+/**
+ * Below this many multiply-accumulates per thread a conv is not split: at ~10 GMAC/s
+ * it is ~3 ms of work per thread, against ~0.1 ms to hand a part over plus copies at
+ * memory speed. Every conv of a training batch (128 x 84 x 84) is far above it; the
+ * actor's batch-of-one convs are far below.
+ */
+export const SPLIT_MIN_MACS = 30e6;
+
+interface KernelArguments {
+  inputs: Record<string, TensorInfo | undefined>;
+  backend: BackendWasm;
+  attrs: Record<string, unknown>;
+}
+
+let installed = false;
+let threads: ConvThreads | null = null;
+let originalConv2D: KernelFunction;
+let originalFusedConv2D: KernelFunction;
+const mathByBackend = new WeakMap<BackendWasm, WasmConvMath>();
+
+function mathFor(backend: BackendWasm): WasmConvMath {
+  let math = mathByBackend.get(backend);
+  if (!math) {
+    math = new WasmConvMath(backend, originalConv2D);
+    mathByBackend.set(backend, math);
+  }
+  return math;
+}
+
+function required(args: KernelArguments, kernel: string, name: string): TensorInfo {
+  const input = args.inputs[name];
+  if (input == null) throw new Error(`${kernel} on wasm: input '${name}' is missing`);
+  return input;
+}
+
+/** Whether a conv of `info`'s size is worth splitting over the threads. */
+function shouldSplit(info: tf.backend_util.Conv2DInfo): boolean {
+  if (threads == null) return false;
+  return info.batchSize >= threads.threads && convMacs(info) / threads.threads >= SPLIT_MIN_MACS;
+}
+
+function forwardKernel(kernelName: string, original: () => KernelFunction) {
+  return (args: KernelArguments): TensorInfo => {
+    const x = required(args, kernelName, 'x');
+    const filter = required(args, kernelName, 'filter');
+    const run = (inputs: Record<string, TensorInfo | undefined>) =>
+      original()({ inputs: inputs as Record<string, TensorInfo>, backend: args.backend, attrs: args.attrs });
+    const attrs = args.attrs as unknown as ConvAttributes & { dilations?: number | [number, number] };
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      attrs.dilations ?? 1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    if (!shouldSplit(info) || args.inputs.preluActivationWeights != null || attrs.dataFormat === 'NCHW') {
+      return run(args.inputs);
+    }
+    const shared: Record<string, TensorInfo> = { filter };
+    if (args.inputs.bias != null) shared.bias = args.inputs.bias;
+    return threads!.run(
+      mathFor(args.backend),
+      { op: 'forward', kernel: kernelName, attrs: args.attrs },
+      { x },
+      shared,
+      (slices) => run({ ...args.inputs, x: slices.x }),
+      (count) => [count, info.outHeight, info.outWidth, info.outChannels],
+      'concat',
+    );
+  };
+}
+
+function inputGradientKernel(args: KernelArguments): TensorInfo {
+  const dy = required(args, 'Conv2DBackpropInput', 'dy');
+  const filter = required(args, 'Conv2DBackpropInput', 'filter');
+  const attrs = args.attrs as unknown as ConvAttributes & { inputShape: number[] };
+  const math = mathFor(args.backend);
+  const info = convGeometry(attrs.inputShape, filter.shape, attrs);
+  if (!shouldSplit(info)) return math.inputGradient(dy, filter, attrs.inputShape, attrs);
+  return threads!.run(
+    math,
+    { op: 'inputGradient', attrs: args.attrs, targetShape: attrs.inputShape },
+    { dy },
+    { filter },
+    (slices) => math.inputGradient(slices.dy, filter, [slices.dy.shape[0], ...attrs.inputShape.slice(1)], attrs),
+    (count) => [count, ...attrs.inputShape.slice(1)],
+    'concat',
+  );
+}
+
+function filterGradientKernel(args: KernelArguments): TensorInfo {
+  const x = required(args, 'Conv2DBackpropFilter', 'x');
+  const dy = required(args, 'Conv2DBackpropFilter', 'dy');
+  const attrs = args.attrs as unknown as ConvAttributes & { filterShape: number[] };
+  const math = mathFor(args.backend);
+  const info = convGeometry(x.shape, attrs.filterShape, attrs);
+  if (!shouldSplit(info)) return math.filterGradient(x, dy, attrs.filterShape, attrs);
+  return threads!.run(
+    math,
+    { op: 'filterGradient', attrs: args.attrs, targetShape: attrs.filterShape },
+    { x, dy },
+    {},
+    (slices) => math.filterGradient(slices.x, slices.dy, attrs.filterShape, attrs),
+    () => attrs.filterShape,
+    'sum',
+  );
+}
+
+/** out[segmentIds[i], ...] += x[i, ...]; ids outside [0, numSegments) are dropped, as in TensorFlow. */
+function unsortedSegmentSumKernel(args: KernelArguments): TensorInfo {
+  const x = required(args, 'UnsortedSegmentSum', 'x');
+  const segmentIds = required(args, 'UnsortedSegmentSum', 'segmentIds');
+  const numSegments = Number(args.attrs.numSegments);
+  if (!Number.isInteger(numSegments) || numSegments < 0) {
+    throw new Error(`UnsortedSegmentSum on wasm: numSegments must be a non-negative integer, got ${args.attrs.numSegments}`);
+  }
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') {
+    throw new Error(`UnsortedSegmentSum on wasm: x must be float32 or int32, got ${x.dtype}`);
+  }
+  const rows = tf.util.sizeFromShape(segmentIds.shape);
+  const rest = x.shape.slice(segmentIds.shape.length);
+  const width = tf.util.sizeFromShape(rest);
+  const out = args.backend.makeOutput([numSegments, ...rest], x.dtype);
+  const target = args.backend.typedArrayFromHeap(out);
+  const source = args.backend.typedArrayFromHeap(x);
+  const ids = args.backend.typedArrayFromHeap(segmentIds);
+  target.fill(0);
+  for (let row = 0; row < rows; row++) {
+    const id = ids[row];
+    if (id < 0 || id >= numSegments) continue;
+    for (let i = 0, s = row * width, t = id * width; i < width; i++) target[t + i] += source[s + i];
+  }
+  return out;
+}
+
+/** Sum over axes 0..k-1 of a float32 tensor, rows added in order into float64 accumulators. */
+function leadingAxesSum(original: KernelFunction) {
+  return (args: KernelArguments): TensorInfo => {
+    const x = required(args, 'Sum', 'x');
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((axis, i) => axis === i);
+    if (!leading || x.dtype !== 'float32') return original(args as Parameters<KernelFunction>[0]);
+    const kept = x.shape.slice(axes.length);
+    const width = tf.util.sizeFromShape(kept);
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
+    const outShape = args.attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept;
+    const out = args.backend.makeOutput(outShape, 'float32');
+    const source = args.backend.typedArrayFromHeap(x);
+    const totals = new Float64Array(width);
+    for (let row = 0, offset = 0; row < rows; row++, offset += width) {
+      for (let i = 0; i < width; i++) totals[i] += source[offset + i];
+    }
+    (args.backend.typedArrayFromHeap(out) as Float32Array).set(totals);
+    return out;
+  };
+}
+
+function replaceKernel(kernelName: string, kernelFunc: (args: KernelArguments) => TensorInfo): void {
+  const existing = tf.getKernel(kernelName, 'wasm');
+  if (existing != null) tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    // Keep the original's setup (its cwrap of the C++ function) for a re-initialised backend.
+    setupFunc: existing?.setupFunc,
+    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+  });
+}
+
+/**
+ * Registers the kernels above for backend 'wasm' (once; later calls only change the
+ * threads). Needs the wasm package loaded, so that its own kernels can be wrapped.
+ */
+export function installWasmKernels(convThreads: ConvThreads | null): void {
+  threads = convThreads;
+  if (installed) return;
+  const conv = tf.getKernel('Conv2D', 'wasm');
+  const fused = tf.getKernel('FusedConv2D', 'wasm');
+  if (conv == null || fused == null) {
+    throw new Error('installWasmKernels: the wasm backend kernels are not registered; import @tensorflow/tfjs-backend-wasm first');
+  }
+  originalConv2D = conv.kernelFunc as unknown as KernelFunction;
+  originalFusedConv2D = fused.kernelFunc as unknown as KernelFunction;
+  replaceKernel('Conv2D', forwardKernel('Conv2D', () => originalConv2D));
+  replaceKernel('FusedConv2D', forwardKernel('FusedConv2D', () => originalFusedConv2D));
+  replaceKernel('Conv2DBackpropInput', inputGradientKernel);
+  replaceKernel('Conv2DBackpropFilter', filterGradientKernel);
+  if (tf.getKernel('UnsortedSegmentSum', 'wasm') == null) replaceKernel('UnsortedSegmentSum', unsortedSegmentSumKernel);
+  const sum = tf.getKernel('Sum', 'wasm');
+  if (sum != null) replaceKernel('Sum', leadingAxesSum(sum.kernelFunc as unknown as KernelFunction));
+  installed = true;
+}
+
+/** The threads the conv kernels currently use (1 = main thread only) and how many convs they split so far. */
+export function convThreadStats(): { threads: number; splitRuns: number } {
+  return { threads: threads?.threads ?? 1, splitRuns: threads?.splitRuns ?? 0 };
+}

@@ -1,0 +1,89 @@
+/**
+ * Convs split over two threads (main + one worker with its own wasm backend) give
+ * the results of one thread, the same on every run, leak nothing, and never keep a
+ * process from exiting.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { setupBackend } from '../../../agents/tf/backend.ts';
+import { splitBatch } from '../../../agents/tf/conv_threads.ts';
+import { convThreadStats } from '../../../agents/tf/wasm_kernels.ts';
+import { Random } from '../../../common/random.ts';
+
+describe('splitBatch', () => {
+  it('cuts a batch into parts that differ by at most one item and cover it', () => {
+    expect(splitBatch(128, 2)).toEqual([64, 64]);
+    expect(splitBatch(7, 2)).toEqual([4, 3]);
+    expect(splitBatch(10, 3)).toEqual([4, 3, 3]);
+  });
+});
+
+/** Forward, input and filter gradient of one fused conv (bias + ReLU) large enough to be split. */
+function convAndGradients(values: { x: Float32Array; filter: Float32Array; bias: Float32Array }): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(values.x, [6, 41, 41, 32]);
+    const filter = tf.tensor4d(values.filter, [3, 3, 32, 32]);
+    const bias = tf.tensor1d(values.bias);
+    const forward = (a: tf.Tensor, w: tf.Tensor) =>
+      tf.fused.conv2d({ x: a as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias, activation: 'relu' });
+    const [dx, dw] = tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(forward(a, w))))([x, filter]);
+    return [forward(x, filter), dx, dw].map((t) => t.dataSync().slice() as Float32Array);
+  });
+}
+
+/** Positions where two arrays differ (vitest's deep equality is slow on 300k-element arrays). */
+function differences(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let count = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) count++;
+  return count;
+}
+
+describe('wasm convs on two threads', () => {
+  it('match one thread, repeat exactly, and leak nothing', async () => {
+    const rng = Random.derive(7, 'conv-threads');
+    const values = {
+      x: rng.fillNormal(new Float32Array(6 * 41 * 41 * 32)) as Float32Array,
+      filter: rng.fillNormal(new Float32Array(3 * 3 * 32 * 32), 0, 0.1) as Float32Array,
+      bias: rng.fillNormal(new Float32Array(32)) as Float32Array,
+    };
+    await setupBackend('wasm', { threads: 1 });
+    const single = convAndGradients(values);
+
+    const info = await setupBackend('wasm', { threads: 2 });
+    expect(info.threads).toBe(2);
+    const before = convThreadStats().splitRuns;
+    const tensors = tf.memory().numTensors;
+    const buffers = tf.backend().numDataIds();
+    const first = convAndGradients(values);
+    const second = convAndGradients(values);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(tf.backend().numDataIds()).toBe(buffers);
+    // Forward, input gradient and filter gradient (forward twice: once for the loss).
+    expect(convThreadStats().splitRuns - before).toBe(2 * 4);
+
+    // Per-item results do not depend on the split; the filter gradient sums in another order.
+    expect(differences(first[0], single[0])).toBe(0);
+    expect(differences(first[1], single[1])).toBe(0);
+    let difference = 0;
+    let norm = 0;
+    first[2].forEach((v, i) => {
+      difference += (v - single[2][i]) ** 2;
+      norm += single[2][i] ** 2;
+    });
+    expect(Math.sqrt(difference / norm)).toBeLessThan(1e-5);
+    second.forEach((values, i) => expect(differences(values, first[i])).toBe(0));
+    await setupBackend('wasm', { threads: 1 });
+  });
+
+  it('let a process with a live worker exit by itself', () => {
+    const fixture = fileURLToPath(new URL('./fixtures/threads_exit.ts', import.meta.url));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8', timeout: 90_000 });
+    expect(result.error).toBeUndefined();
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/threads=2 splitRuns=[1-9]\d* dw=12168 dx=288/);
+  });
+});
