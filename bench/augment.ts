@@ -16,6 +16,7 @@
  * `npm run bench -- augment [--quick] [--batch=N]` (--quick: batch 64, fewer runs;
  * --batch=N: any batch size, one run each, for a smoke test of the output lines).
  */
+import { setupBackend } from '../agents/tf/backend.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { NdArray } from '../common/ndarray.ts';
 import { zeros } from '../common/ndarray.ts';
@@ -95,18 +96,8 @@ for (const name of ['amplitude_scale', 'gaussian_noise']) {
 // The published pixel encoder's convs (RAD/CURL/SAC-AE): 3x3 stride 2, then three 3x3
 // stride 1, 32 filters each, valid padding, ReLU; on the same 84x84x9 batch.
 async function encoderForwardMs(): Promise<number> {
-  let backend = 'wasm';
-  try {
-    const module = (await import('../agents/tf/backend.ts')) as { setupBackend?: (request: 'wasm') => Promise<{ name: string; threads: number }> };
-    if (typeof module.setupBackend !== 'function') throw new Error('no setupBackend');
-    const info = await module.setupBackend('wasm');
-    backend = `${info.name} (${info.threads} threads, agents/tf/backend.ts)`;
-  } catch {
-    await import('@tensorflow/tfjs-backend-wasm');
-    await tf.setBackend('wasm');
-    await tf.ready();
-    backend = `${tf.getBackend()} (plain tfjs-backend-wasm)`;
-  }
+  const info = await setupBackend('wasm');
+  const backend = `${info.name} (${info.threads} threads)`;
   console.log(`# encoder backend: ${backend}`);
   const seed = new Random('bench/encoder');
   const kernel = (inputs: number) => tf.randomNormal([3, 3, inputs, 32], 0, Math.sqrt(2 / (9 * inputs)), 'float32', seed.seed());
