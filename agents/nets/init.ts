@@ -1,0 +1,135 @@
+/**
+ * Weight initialisation as RAD and CURL publish it (their `weight_init`, after
+ * SAC-AE): orthogonal dense kernels with gain 1 and zero biases; convolutions are
+ * delta-orthogonal (Xiao et al., 2018): all taps zero except the centre, which is
+ * an orthogonal [in, out] matrix with the ReLU gain sqrt(2).
+ *
+ * The orthogonal factor is the Q of a reduced QR decomposition of a Gaussian
+ * matrix with the signs of diag(R) folded in, which makes it uniform (Haar) over
+ * matrices with orthonormal rows or columns, as torch.nn.init.orthogonal_ draws.
+ * Gram-Schmidt yields a positive diag(R) directly. mathjs `qr` computes the same
+ * factor (the tests check it) but it returns the full m x m Q (39200^2 for the
+ * encoder's dense layer) and takes ~24 s at 512 x 512 in pure JS, so the reduced
+ * factorisation is computed here: modified Gram-Schmidt on Float64Arrays for small
+ * matrices, and for large ones (1024 x 1024 takes ~2.7 s that way) block classical
+ * Gram-Schmidt with reorthogonalisation (CGS2), whose products run as tf matMuls
+ * in float32 (orthogonal to ~1e-6, the weights' own precision).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Random } from '../../common/random.ts';
+
+/** Above this many multiply-adds (short^2 x long) the block method on tf runs instead of float64 MGS. */
+export const blockThreshold = 1e7;
+
+/**
+ * A row-major [rows, cols] matrix with orthonormal columns (rows >= cols) or
+ * orthonormal rows (rows < cols), times `gain`.
+ */
+export function orthogonal(rows: number, cols: number, rng: Random, gain = 1, threshold = blockThreshold): Float32Array {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
+    throw new Error(`orthogonal: rows and cols must be positive integers, got ${rows} x ${cols}`);
+  }
+  const long = Math.max(rows, cols);
+  const short = Math.min(rows, cols);
+  // Gaussian vectors laid out contiguously, drawn column by column of the tall form.
+  const vectors: Float64Array[] = [];
+  for (let i = 0; i < short; i++) vectors.push(rng.fillNormal(new Float64Array(long)) as Float64Array);
+  // Blocks pay off once there are several of them (a 50 x 39200 kernel is one block: MGS).
+  const q = short > 128 && short * short * long > threshold ? blockGramSchmidt(vectors) : gramSchmidt(vectors);
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < short; i++) {
+    const vector = q[i];
+    for (let j = 0; j < long; j++) {
+      // rows >= cols: vector i is column i; otherwise it is row i.
+      if (rows >= cols) out[j * cols + i] = gain * vector[j];
+      else out[i * cols + j] = gain * vector[j];
+    }
+  }
+  return out;
+}
+
+/**
+ * Modified Gram-Schmidt in float64; returns new vectors. Its loss of
+ * orthogonality is about eps x cond(A) (Björck, 1967), ~1e-12 for the Gaussian
+ * matrices drawn here, far below the float32 the weights are stored in.
+ */
+export function gramSchmidt(input: Float64Array[]): Float64Array[] {
+  const vectors = input.map((v) => new Float64Array(v));
+  for (let i = 0; i < vectors.length; i++) {
+    const vector = vectors[i];
+    for (let k = 0; k < i; k++) {
+      const basis = vectors[k];
+      let dot = 0;
+      for (let j = 0; j < vector.length; j++) dot += vector[j] * basis[j];
+      for (let j = 0; j < vector.length; j++) vector[j] -= dot * basis[j];
+    }
+    let norm = 0;
+    for (let j = 0; j < vector.length; j++) norm += vector[j] * vector[j];
+    norm = Math.sqrt(norm);
+    if (!(norm > 1e-12)) throw new Error(`gramSchmidt: vector ${i} is linearly dependent on the previous ones`);
+    for (let j = 0; j < vector.length; j++) vector[j] /= norm;
+  }
+  return vectors;
+}
+
+/** A dense kernel in tfjs layout [in, out]: torch's orthogonal [out, in] weight, transposed. */
+export function orthogonalKernel(inputSize: number, outputSize: number, rng: Random, gain = 1): Float32Array {
+  const torchLayout = orthogonal(outputSize, inputSize, rng, gain);
+  const kernel = new Float32Array(inputSize * outputSize);
+  for (let o = 0; o < outputSize; o++) {
+    for (let i = 0; i < inputSize; i++) kernel[i * outputSize + o] = torchLayout[o * inputSize + i];
+  }
+  return kernel;
+}
+
+/** A conv kernel [k, k, in, out] that is zero except its centre tap (k odd). */
+export function deltaOrthogonalKernel(size: number, inputChannels: number, outputChannels: number, rng: Random, gain = Math.SQRT2): Float32Array {
+  if (size % 2 !== 1) throw new Error(`deltaOrthogonalKernel: kernel size must be odd, got ${size}`);
+  const centre = orthogonalKernel(inputChannels, outputChannels, rng, gain);
+  const kernel = new Float32Array(size * size * inputChannels * outputChannels);
+  const middle = (size - 1) / 2;
+  const offset = (middle * size + middle) * inputChannels * outputChannels;
+  kernel.set(centre, offset);
+  return kernel;
+}
+
+/**
+ * Block CGS2: each block of 64 vectors is projected twice against the basis so
+ * far (C = V Q^T, V -= C Q, as untransposed tf matMuls against a kept Q^T), then
+ * orthonormalised within itself by modified Gram-Schmidt in float64.
+ */
+export function blockGramSchmidt(input: Float64Array[], block = 64): Float64Array[] {
+  const length = input[0].length;
+  const out: Float64Array[] = [];
+  let basis: tf.Tensor2D | null = null; // [k, length]
+  let basisTransposed: tf.Tensor2D | null = null; // [length, k]
+  try {
+    for (let start = 0; start < input.length; start += block) {
+      const vectors = input.slice(start, start + block);
+      let projected: Float64Array[] = vectors;
+      if (basis && basisTransposed) {
+        const flat = new Float32Array(vectors.length * length);
+        vectors.forEach((vector, i) => flat.set(vector, i * length));
+        const values = tf.tidy(() => {
+          let v = tf.tensor2d(flat, [vectors.length, length]);
+          for (let pass = 0; pass < 2; pass++) v = tf.sub(v, tf.matMul(tf.matMul(v, basisTransposed!), basis!));
+          return v.dataSync() as Float32Array;
+        });
+        projected = vectors.map((_, i) => new Float64Array(values.subarray(i * length, (i + 1) * length)));
+      }
+      const orthonormal = gramSchmidt(projected);
+      out.push(...orthonormal);
+      const rows = new Float32Array(orthonormal.length * length);
+      orthonormal.forEach((vector, i) => rows.set(vector, i * length));
+      const previous: [tf.Tensor2D | null, tf.Tensor2D | null] = [basis, basisTransposed];
+      [basis, basisTransposed] = tf.tidy(() => {
+        const added = tf.tensor2d(rows, [orthonormal.length, length]);
+        return [previous[0] ? tf.concat([previous[0], added], 0) : added, previous[1] ? tf.concat([previous[1], tf.transpose(added)], 1) : tf.transpose(added)] as [tf.Tensor2D, tf.Tensor2D];
+      });
+      tf.dispose(previous.filter((t): t is tf.Tensor2D => t !== null));
+    }
+  } finally {
+    tf.dispose([basis, basisTransposed].filter((t): t is tf.Tensor2D => t !== null));
+  }
+  return out;
+}

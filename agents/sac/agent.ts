@@ -1,0 +1,376 @@
+/**
+ * The SAC agent of RAD and CURL (and, by configuration, DrQ). `act` picks actions;
+ * `update(batch, step)` runs one gradient step and returns a metrics record; the
+ * agent never logs. Metric names (present on the steps that compute them):
+ * `losses/critic`, `losses/<plug-in>` (e.g. `losses/curl`), `charts/q1`,
+ * `charts/target_q` every step; `losses/actor`, `losses/alpha`, `charts/alpha`,
+ * `charts/entropy` (-mean log pi of the sampled actions) every `actorUpdateEvery` steps.
+ *
+ * One update (RAD/CURL Algorithm; critic, then actor and alpha, then targets):
+ * 1. augment: M copies of obs, K of next obs (RAD/CURL: K = M = 1, DrQ: 2);
+ * 2. target y = r + notDone * gamma * mean_K(min Q_target(s', a') - alpha log pi(a'|s'));
+ * 3. critic loss mean_M(|Q1 - y|^2 + |Q2 - y|^2) plus the plug-ins' weighted losses,
+ *    one backward pass through the shared encoder output;
+ * 4. every actorUpdateEvery steps: actor loss mean(alpha log pi - min Q) on the
+ *    critic's conv features of obs, computed once and detached (actor and critic
+ *    share them), then the alpha loss mean(alpha (-log pi - targetEntropy));
+ * 5. every targetUpdateEvery steps: Polyak-average the target critic.
+ * Where this differs from the reference code: CURL's loss joins the critic's
+ * backward pass instead of a second optimizer step (aux/curl.ts); DrQ's M Q losses
+ * are averaged as in the paper (its code sums them, which doubles the critic's
+ * step); the 1/255 scaling is folded into the first conv (nets/encoder.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NdArray } from '../../common/ndarray.ts';
+import { sizeOf } from '../../common/ndarray.ts';
+import { Random, type RandomState } from '../../common/random.ts';
+import type { Box } from '../../envs/core.ts';
+import type { AuxiliaryInputs, AuxiliaryLoss } from '../aux/plugin.ts';
+import { checkAuxiliary } from '../aux/plugin.ts';
+import { parseAugmentations, type Pipeline } from '../../augment/pipeline.ts';
+import { Adam } from '../nets/adam.ts';
+import type { ReplayBatch } from '../replay.ts';
+import { resolveSacConfig, type SacConfig } from './config.ts';
+import { SacNetworks } from './networks.ts';
+
+export interface SacAgentOptions {
+  /** Shape of one observation as the env (and replay) gives it: [H, W, 3 x frames] uint8, or [size] float. */
+  observationShape: number[];
+  /** The continuous action space; its bounds must be finite. */
+  actionSpace: Box;
+  /** Overrides of the published defaults. */
+  config?: Partial<SacConfig>;
+  /** Auxiliary losses (CURL: `[new CurlLoss(...)]`). */
+  auxiliary?: AuxiliaryLoss[];
+  /** Seeds initialisation, augmentation and policy noise. */
+  seed: number | string;
+}
+
+export class SacAgent {
+  readonly config: SacConfig;
+  readonly networks: SacNetworks;
+  readonly auxiliary: AuxiliaryLoss[];
+  readonly pipeline: Pipeline;
+  readonly actionSize: number;
+  private readonly observationShape: number[];
+  private readonly low: Float32Array;
+  private readonly high: Float32Array;
+  private readonly targetEntropy: number;
+  private readonly criticOptimizer: Adam;
+  private readonly actorOptimizer: Adam;
+  private readonly alphaOptimizer: Adam;
+  private readonly auxiliaryOptimizers: Adam[];
+  private readonly random: Record<'augment' | 'noise' | 'act', Random>;
+
+  constructor(options: SacAgentOptions) {
+    this.config = resolveSacConfig(options.config);
+    const { actionSpace, observationShape } = options;
+    if (!actionSpace || actionSpace.kind !== 'box' || actionSpace.shape.length !== 1) {
+      throw new Error(`SacAgent: actionSpace must be a 1-D Box, got ${actionSpace?.kind} [${actionSpace?.shape}]`);
+    }
+    this.actionSize = actionSpace.shape[0];
+    this.low = Float32Array.from(actionSpace.low);
+    this.high = Float32Array.from(actionSpace.high);
+    for (let i = 0; i < this.actionSize; i++) {
+      if (!Number.isFinite(this.low[i]) || !Number.isFinite(this.high[i])) {
+        throw new Error(`SacAgent: action bounds must be finite (a tanh policy is rescaled to them), got [${this.low[i]}, ${this.high[i]}] at ${i}`);
+      }
+    }
+    this.observationShape = [...observationShape];
+    const pixels = observationShape.length === 3;
+    this.pipeline = parseAugmentations(this.config.augmentation, { crop: { size: this.config.imageSize }, ...this.config.augmentationParams });
+    const expectedKind = pixels ? 'pixels' : 'state';
+    if (this.pipeline.kind !== 'none' && this.pipeline.kind !== expectedKind) {
+      throw new Error(`SacAgent: augmentation "${this.config.augmentation}" works on ${this.pipeline.kind}, but observations of shape [${observationShape}] are ${expectedKind}; use a ${expectedKind} augmentation or 'none'`);
+    }
+    const inputShape = this.pipeline.outputShape(observationShape);
+    this.auxiliary = options.auxiliary ?? [];
+    const names = new Set<string>();
+    for (const plugin of this.auxiliary) {
+      checkAuxiliary(plugin);
+      if (names.has(plugin.name)) throw new Error(`SacAgent: two auxiliary losses are named "${plugin.name}"`);
+      names.add(plugin.name);
+      if (!pixels) throw new Error(`SacAgent: auxiliary loss "${plugin.name}" needs pixel observations, got shape [${observationShape}]`);
+    }
+    const root = Random.derive(options.seed, 'agent');
+    this.random = { augment: root.fork('augment'), noise: root.fork('noise'), act: root.fork('act') };
+    this.networks = new SacNetworks(inputShape, this.actionSize, this.config, root.fork('init'));
+    this.targetEntropy = this.config.targetEntropy ?? -this.actionSize;
+    const config = this.config;
+    this.criticOptimizer = new Adam(this.networks.criticVariables(), { lr: config.criticLr, beta1: config.criticBeta1 });
+    this.actorOptimizer = new Adam(this.networks.actorVariables(), { lr: config.actorLr, beta1: config.actorBeta1 });
+    this.alphaOptimizer = new Adam(this.networks.online.select('log_alpha'), { lr: config.alphaLr, beta1: config.alphaBeta1 });
+    this.auxiliaryOptimizers = this.auxiliary.map((plugin) => new Adam(plugin.parameters.variables, { lr: config.criticLr, beta1: config.criticBeta1 }));
+  }
+
+  /**
+   * An action for one observation [...observationShape] (or a batch [N, ...]).
+   * Pixels go through the eval augmentation (centre crop for 'crop'), as RAD and
+   * CURL act. `eval`: the deterministic mean action; otherwise a sample.
+   */
+  act(observation: NdArray, options: { eval?: boolean } = {}): NdArray<'float32'> {
+    const batched = observation.shape.length === this.observationShape.length + 1;
+    const shape = batched ? observation.shape.slice(1) : observation.shape;
+    if (shape.length !== this.observationShape.length || shape.some((d, i) => d !== this.observationShape[i])) {
+      throw new Error(`SacAgent.act: observation shape must be [${this.observationShape}] or [N, ${this.observationShape}], got [${observation.shape}]`);
+    }
+    const count = batched ? observation.shape[0] : 1;
+    let input: NdArray = { ...observation, shape: [count, ...shape] };
+    input = this.pipeline.apply(input as NdArray<'uint8'>, this.random.act, { eval: true });
+    const noise = options.eval ? undefined : this.noise(count, this.random.act);
+    const actions = tf.tidy(() => {
+      const features = this.networks.actorFeatures(this.networks.trunk(toTensor(input)));
+      const { mean, pi } = this.networks.policy(features, noise && tf.tensor2d(noise, [count, this.actionSize]));
+      return (options.eval ? mean : pi).dataSync() as Float32Array;
+    });
+    const out = this.toEnvActions(actions);
+    return { dtype: 'float32', shape: batched ? [count, this.actionSize] : [this.actionSize], data: out };
+  }
+
+  /** One SAC update on a replay batch (not yet augmented); returns the metrics record. */
+  update(batch: ReplayBatch, step: number): Record<string, number> {
+    const count = this.checkBatch(batch);
+    const metrics: Record<string, number> = {};
+    const kept: tf.Tensor[] = [];
+    const pixels = this.networks.pixels;
+    const qCopies = pixels ? this.config.qAugmentations : 1;
+    const targetCopies = pixels ? this.config.targetAugmentations : 1;
+    const observationViews: NdArray[] = [];
+    const nextViews: NdArray[] = [];
+    for (let i = 0; i < Math.max(qCopies, targetCopies); i++) {
+      const [obs, next] = this.pipeline.applyPair<NdArray>(batch.obs, batch.nextObs, this.random.augment);
+      if (i < qCopies) observationViews.push(obs);
+      if (i < targetCopies) nextViews.push(next);
+    }
+    const observations = toTensor(concatenate(observationViews));
+    const nextObservations = toTensor(concatenate(nextViews));
+    const actions = tf.tensor2d(this.toPolicyActions(batch.actions.data as Float32Array), [count, this.actionSize]);
+    const alpha = Math.exp(this.networks.logAlpha.dataSync()[0]);
+    const nextNoise = tf.tensor2d(this.noise(count * targetCopies, this.random.noise), [count * targetCopies, this.actionSize]);
+    try {
+      const target = tf.tidy(() => {
+        const nextFeatures = this.networks.actorFeatures(this.networks.trunk(nextObservations));
+        const { pi, logPi } = this.networks.policy(nextFeatures, nextNoise);
+        const targetFeatures = this.networks.criticFeatures(this.networks.trunk(nextObservations, 'target'), 'target');
+        const [q1, q2] = this.networks.q(targetFeatures, pi, 'target');
+        const value = tf.sub(tf.minimum(q1, q2), tf.mul(logPi!, alpha));
+        const averaged = tf.reshape(tf.mean(tf.reshape(value, [targetCopies, count]), 0), [count, 1]);
+        const notDone = tf.tensor2d(batch.notDone, [count, 1]);
+        return tf.add(tf.tensor2d(batch.rewards, [count, 1]), tf.mul(notDone, tf.mul(averaged, this.config.gamma)));
+      });
+      kept.push(target);
+      nextObservations.dispose(); // not needed again: lowers the peak memory of the critic step
+      metrics['charts/target_q'] = tf.tidy(() => tf.mean(target).dataSync()[0]);
+      this.criticStep(batch, step, observations, actions, target, qCopies, metrics);
+      if (step % this.config.actorUpdateEvery === 0) this.actorStep(observations, count, alpha, metrics);
+      if (step % this.config.targetUpdateEvery === 0) this.networks.updateTargets();
+    } finally {
+      tf.dispose([observations, nextObservations, actions, nextNoise, ...kept]);
+    }
+    return metrics;
+  }
+
+  private criticStep(batch: ReplayBatch, step: number, observations: tf.Tensor, actions: tf.Tensor2D, target: tf.Tensor, copies: number, metrics: Record<string, number>): void {
+    const count = actions.shape[0];
+    const active = this.auxiliary.map((plugin) => step % plugin.everySteps === 0);
+    const variables = new Map(this.networks.criticVariables());
+    this.auxiliary.forEach((plugin, i) => {
+      if (active[i]) for (const [name, variable] of plugin.parameters.variables) variables.set(`aux/${plugin.name}/${name}`, variable);
+    });
+    const inputs = this.auxiliaryInputs(batch, step);
+    // Plug-ins' no-gradient inputs first, so the tape does not keep their activations.
+    const prepared = this.auxiliary.map((plugin, i) => (active[i] && plugin.prepare ? plugin.prepare(inputs) : []));
+    const parts: Record<string, tf.Scalar> = {};
+    let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
+    try {
+      result = tf.variableGrads(() => {
+        const features = this.networks.criticFeatures(this.networks.trunk(observations));
+        const tiledTarget = copies > 1 ? tf.tile(target, [copies, 1]) : target;
+        const [q1, q2] = this.networks.q(features, copies > 1 ? tf.tile(actions, [copies, 1]) : actions);
+        // Mean over the M copies and the batch at once: DrQ's average of the Q losses.
+        const criticLoss = tf.add(tf.mean(tf.square(tf.sub(q1, tiledTarget))), tf.mean(tf.square(tf.sub(q2, tiledTarget)))) as tf.Scalar;
+        parts['losses/critic'] = tf.keep(criticLoss);
+        parts['charts/q1'] = tf.keep(tf.mean(q1) as tf.Scalar);
+        let total: tf.Scalar = criticLoss;
+        this.auxiliary.forEach((plugin, i) => {
+          if (!active[i]) return;
+          // The anchor reuses this forward pass: CURL's queries are the RL batch's crop of obs.
+          const anchorFeatures = copies > 1 ? tf.slice(features, [0, 0], [count, -1]) : features;
+          const loss = plugin.loss({ ...inputs, anchorFeatures, prepared: prepared[i] });
+          parts[`losses/${plugin.name}`] = tf.keep(loss);
+          total = tf.add(total, tf.mul(loss, plugin.weight));
+        });
+        return total;
+      }, [...variables.values()]);
+      const grads = result.grads;
+      const byName = (names: Iterable<[string, tf.Variable]>) => new Map([...names].map(([name, variable]) => [name, grads[variable.name]]));
+      this.criticOptimizer.step(byName(this.networks.criticVariables()));
+      this.auxiliary.forEach((plugin, i) => {
+        if (active[i]) this.auxiliaryOptimizers[i].step(byName(plugin.parameters.variables));
+      });
+      for (const [name, tensor] of Object.entries(parts)) metrics[name] = tensor.dataSync()[0];
+    } finally {
+      tf.dispose([...prepared.flat(), ...Object.values(parts)]);
+      if (result) tf.dispose([result.value, ...Object.values(result.grads)]);
+    }
+  }
+
+  private auxiliaryInputs(batch: ReplayBatch, step: number): AuxiliaryInputs {
+    const networks = this.networks;
+    return {
+      step,
+      observations: batch.obs as NdArray<'uint8'>,
+      augment: (observations) => this.pipeline.apply(observations, this.random.augment),
+      encodeOnline: (pixels) => tf.tidy(() => networks.criticFeatures(networks.trunk(toTensor(pixels)))),
+      encodeTarget: (pixels) => tf.tidy(() => networks.criticFeatures(networks.trunk(toTensor(pixels), 'target'), 'target')),
+    };
+  }
+
+  private actorStep(observations: tf.Tensor, count: number, alpha: number, metrics: Record<string, number>): void {
+    const noise = tf.tensor2d(this.noise(count, this.random.noise), [count, this.actionSize]);
+    // The conv features of obs after the critic step, computed once outside any
+    // gradient: the actor detaches them and the critic's Q needs the same ones.
+    const trunk = tf.tidy(() => this.networks.trunk(observations.shape[0] === count ? observations : tf.slice(observations, 0, count)));
+    const criticFeatures = tf.tidy(() => this.networks.criticFeatures(trunk));
+    let logPi: tf.Tensor | null = null;
+    const actor = tf.variableGrads(() => {
+      const policy = this.networks.policy(this.networks.actorFeatures(trunk), noise);
+      logPi = tf.keep(policy.logPi!);
+      const [q1, q2] = this.networks.q(criticFeatures, policy.pi);
+      return tf.mean(tf.sub(tf.mul(policy.logPi!, alpha), tf.minimum(q1, q2))) as tf.Scalar;
+    }, [...this.networks.actorVariables().values()]);
+    const logAlpha = this.networks.logAlpha;
+    const temperature = tf.variableGrads(
+      () => tf.mean(tf.mul(tf.exp(logAlpha), tf.sub(tf.neg(logPi!), this.targetEntropy))) as tf.Scalar,
+      [logAlpha],
+    );
+    try {
+      const actorGrads = new Map([...this.networks.actorVariables()].map(([name, variable]) => [name, actor.grads[variable.name]]));
+      this.actorOptimizer.step(actorGrads);
+      this.alphaOptimizer.step(new Map([['log_alpha', temperature.grads[logAlpha.name]]]));
+      metrics['losses/actor'] = actor.value.dataSync()[0];
+      metrics['losses/alpha'] = temperature.value.dataSync()[0];
+      metrics['charts/entropy'] = -tf.tidy(() => tf.mean(logPi!).dataSync()[0]);
+      metrics['charts/alpha'] = Math.exp(logAlpha.dataSync()[0]);
+    } finally {
+      tf.dispose([noise, trunk, criticFeatures, logPi!, actor.value, ...Object.values(actor.grads), temperature.value, ...Object.values(temperature.grads)]);
+    }
+  }
+
+  private noise(count: number, rng: Random): Float32Array {
+    return rng.fillNormal(new Float32Array(count * this.actionSize)) as Float32Array;
+  }
+
+  /** [-1, 1] policy actions -> the action space's bounds. */
+  private toEnvActions(actions: Float32Array): Float32Array {
+    const out = new Float32Array(actions.length);
+    for (let i = 0; i < actions.length; i++) {
+      const j = i % this.actionSize;
+      out[i] = this.low[j] + (actions[i] + 1) * 0.5 * (this.high[j] - this.low[j]);
+    }
+    return out;
+  }
+
+  private toPolicyActions(actions: Float32Array): Float32Array {
+    const out = new Float32Array(actions.length);
+    for (let i = 0; i < actions.length; i++) {
+      const j = i % this.actionSize;
+      const range = this.high[j] - this.low[j];
+      out[i] = range > 0 ? (2 * (actions[i] - this.low[j])) / range - 1 : 0;
+    }
+    return out;
+  }
+
+  private checkBatch(batch: ReplayBatch): number {
+    const count = batch.rewards.length;
+    for (const key of ['obs', 'nextObs'] as const) {
+      const shape = batch[key].shape;
+      if (shape.length !== this.observationShape.length + 1 || shape[0] !== count || shape.slice(1).some((d, i) => d !== this.observationShape[i])) {
+        throw new Error(`SacAgent.update: batch.${key} must have shape [${count}, ${this.observationShape}], got [${shape}]`);
+      }
+    }
+    if (batch.actions.dtype !== 'float32' || sizeOf(batch.actions.shape) !== count * this.actionSize) {
+      throw new Error(`SacAgent.update: batch.actions must be float32 [${count}, ${this.actionSize}], got ${batch.actions.dtype} [${batch.actions.shape}]`);
+    }
+    if (batch.notDone.length !== count) throw new Error(`SacAgent.update: batch.notDone has ${batch.notDone.length} values, expected ${count}`);
+    if (count < 1) throw new Error('SacAgent.update: empty batch');
+    return count;
+  }
+
+  /**
+   * Weights, target weights, Adam states and auxiliary parameters as named
+   * Float32Arrays (for checkpoints): `online/...`, `target/...`, `optim/<which>/...`, `aux/<name>/...`.
+   */
+  getState(): Record<string, Float32Array> {
+    const state: Record<string, Float32Array> = {};
+    const put = (prefix: string, record: Record<string, Float32Array>) => {
+      for (const [name, value] of Object.entries(record)) state[`${prefix}/${name}`] = value;
+    };
+    put('online', this.networks.online.getWeights());
+    put('target', this.networks.target.getWeights());
+    put('optim/critic', this.criticOptimizer.getState());
+    put('optim/actor', this.actorOptimizer.getState());
+    put('optim/alpha', this.alphaOptimizer.getState());
+    this.auxiliary.forEach((plugin, i) => {
+      put(`aux/${plugin.name}`, plugin.parameters.getWeights());
+      put(`optim/aux/${plugin.name}`, this.auxiliaryOptimizers[i].getState());
+    });
+    return state;
+  }
+
+  setState(state: Record<string, Float32Array>): void {
+    const take = (prefix: string) => {
+      const out: Record<string, Float32Array> = {};
+      for (const [name, value] of Object.entries(state)) if (name.startsWith(`${prefix}/`)) out[name.slice(prefix.length + 1)] = value;
+      return out;
+    };
+    const expected = Object.keys(this.getState());
+    const unknown = Object.keys(state).filter((name) => !expected.includes(name));
+    if (unknown.length) throw new Error(`SacAgent.setState: unexpected entries [${unknown.join(', ')}]`);
+    this.networks.online.setWeights(take('online'), 'agent state online');
+    this.networks.target.setWeights(take('target'), 'agent state target');
+    this.criticOptimizer.setState(take('optim/critic'), 'agent state optim/critic');
+    this.actorOptimizer.setState(take('optim/actor'), 'agent state optim/actor');
+    this.alphaOptimizer.setState(take('optim/alpha'), 'agent state optim/alpha');
+    this.auxiliary.forEach((plugin, i) => {
+      plugin.parameters.setWeights(take(`aux/${plugin.name}`), `agent state aux/${plugin.name}`);
+      this.auxiliaryOptimizers[i].setState(take(`optim/aux/${plugin.name}`), `agent state optim/aux/${plugin.name}`);
+    });
+  }
+
+  /** The agent's random streams (augmentation, update noise, acting noise), for checkpoints. */
+  getRandomState(): Record<string, RandomState> {
+    return Object.fromEntries(Object.entries(this.random).map(([name, rng]) => [name, rng.getState()]));
+  }
+
+  setRandomState(state: Record<string, RandomState>): void {
+    for (const [name, rng] of Object.entries(this.random)) {
+      if (!state[name]) throw new Error(`SacAgent.setRandomState: missing stream "${name}"`);
+      rng.setState(state[name]);
+    }
+  }
+
+  dispose(): void {
+    this.networks.dispose();
+    for (const optimizer of [this.criticOptimizer, this.actorOptimizer, this.alphaOptimizer, ...this.auxiliaryOptimizers]) optimizer.dispose();
+    for (const plugin of this.auxiliary) plugin.dispose();
+  }
+}
+
+/** Pixels (0..255) or states as a float32 tensor; the network scales pixels itself. */
+function toTensor(array: NdArray): tf.Tensor {
+  const data = array.data instanceof Float32Array ? array.data : new Float32Array(array.data as Uint8Array);
+  return tf.tensor(data, array.shape, 'float32');
+}
+
+function concatenate(views: NdArray[]): NdArray {
+  if (views.length === 1) return views[0];
+  const size = views.reduce((total, view) => total + view.data.length, 0);
+  const data = new (views[0].data.constructor as Uint8ArrayConstructor)(size);
+  let offset = 0;
+  for (const view of views) {
+    data.set(view.data as Uint8Array, offset);
+    offset += view.data.length;
+  }
+  return { dtype: views[0].dtype, shape: [views.length * views[0].shape[0], ...views[0].shape.slice(1)], data } as NdArray;
+}
