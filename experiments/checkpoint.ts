@@ -1,0 +1,214 @@
+/**
+ * Checkpoints of a run: a versioned manifest (format version, package version,
+ * backend, step counters, RNG states, loop state) beside the agent's weights,
+ * its optimizer state and the replay buffer.
+ *
+ * Layout: `<run>/checkpoints/<name>/` with name `latest` or `best`. Each save
+ * writes a complete new folder `<name>.step_<envStep>` and then points
+ * `<name>.json` at it with an atomic rename, so a kill -9 at any instant leaves
+ * the previous checkpoint intact and readable; older folders are removed after
+ * the pointer moves.
+ *
+ * Arrays file (`*.arrays`): "RADARRAY" magic, u32 LE header length, a JSON
+ * header {format, entries: [{name, dtype, shape, offset, length}]}, then the
+ * raw little-endian data, each entry 8-byte aligned.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RandomState } from '../common/random.ts';
+import { writeFileAtomic } from './atomic.ts';
+
+export const checkpointFormatVersion = 1;
+const arraysMagic = 'RADARRAY';
+
+export type NamedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type NamedArrays = Record<string, NamedArray>;
+
+const dtypeOf = (array: NamedArray): string =>
+  array instanceof Float32Array ? 'float32' : array instanceof Float64Array ? 'float64' : array instanceof Int32Array ? 'int32' : 'uint8';
+const constructors = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array } as const;
+
+export function encodeArrays(arrays: NamedArrays): Uint8Array {
+  const entries: { name: string; dtype: string; offset: number; length: number }[] = [];
+  let offset = 0;
+  for (const [name, array] of Object.entries(arrays)) {
+    entries.push({ name, dtype: dtypeOf(array), offset, length: array.length });
+    offset += Math.ceil(array.byteLength / 8) * 8;
+  }
+  const header = new TextEncoder().encode(JSON.stringify({ format: checkpointFormatVersion, entries }));
+  const dataStart = Math.ceil((8 + 4 + header.length) / 8) * 8;
+  const out = new Uint8Array(dataStart + offset);
+  out.set(new TextEncoder().encode(arraysMagic), 0);
+  new DataView(out.buffer).setUint32(8, header.length, true);
+  out.set(header, 12);
+  Object.values(arrays).forEach((array, i) => out.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), dataStart + entries[i].offset));
+  return out;
+}
+
+export function decodeArrays(bytes: Uint8Array, source: string): NamedArrays {
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== arraysMagic) throw new Error(`${source}: not a rad arrays file (bad magic)`);
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  if (12 + headerLength > bytes.length) throw new Error(`${source}: truncated header (file cut short?)`);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
+    format: number;
+    entries: { name: string; dtype: keyof typeof constructors; offset: number; length: number }[];
+  };
+  if (header.format !== checkpointFormatVersion) throw new Error(`${source}: arrays format ${header.format}, this version reads ${checkpointFormatVersion}`);
+  const dataStart = Math.ceil((12 + headerLength) / 8) * 8;
+  const out: NamedArrays = {};
+  for (const entry of header.entries) {
+    const Type = constructors[entry.dtype];
+    if (!Type) throw new Error(`${source}: entry ${entry.name} has unknown dtype ${entry.dtype}`);
+    const start = dataStart + entry.offset;
+    const end = start + entry.length * Type.BYTES_PER_ELEMENT;
+    if (end > bytes.length) throw new Error(`${source}: entry ${entry.name} runs past the end of the file (truncated?)`);
+    out[entry.name] = new Type(bytes.slice(start, end).buffer);
+  }
+  return out;
+}
+
+/**
+ * The agent's state split for storage: `weights` (networks, targets, auxiliary
+ * parameters) and `optimizer` (Adam moments and step counts, the `optim/` entries).
+ */
+export function splitAgentState(state: Record<string, Float32Array>): { weights: NamedArrays; optimizer: NamedArrays } {
+  const weights: NamedArrays = {};
+  const optimizer: NamedArrays = {};
+  for (const [name, value] of Object.entries(state)) (name.startsWith('optim/') ? optimizer : weights)[name] = value;
+  return { weights, optimizer };
+}
+
+export function packageVersion(): string {
+  const path = join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json');
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
+
+/** Everything the loop needs to continue exactly where it stopped. */
+export interface LoopState {
+  agentStep: number;
+  envStep: number;
+  updateStep: number;
+  episode: number;
+  /** Wall seconds of training before this checkpoint (summed over segments). */
+  elapsedSeconds: number;
+  /** Env step of the next evaluation. */
+  nextEvalAt: number;
+  bestEvalReturn: number | null;
+  /** RNG states by stream name. */
+  rng: Record<string, RandomState>;
+  /** The observation the loop was about to act on, and the episode's running return. */
+  episodeReturn: number;
+  episodeLength: number;
+  /** Extra loop values (the last eval return, the train metric sums). */
+  extra: Record<string, unknown>;
+}
+
+export interface Manifest extends LoopState {
+  format: 'rad-checkpoint';
+  formatVersion: number;
+  packageVersion: string;
+  backend: { name: string; package?: string; threads?: number };
+  createdAt: string;
+  /** Files in the folder, by role. */
+  files: Record<string, string>;
+}
+
+export interface CheckpointContents {
+  state: LoopState;
+  backend: Manifest['backend'];
+  /** Named arrays files: weights, optimizer, and the current observation. */
+  arrays: Record<string, NamedArrays>;
+  /** Writers of other files (the replay buffer saves itself): role -> (path) => Promise. */
+  files?: Record<string, { fileName: string; write(path: string): Promise<void> | void }>;
+}
+
+function pointerPath(checkpointsDir: string, name: string): string {
+  return join(checkpointsDir, `${name}.json`);
+}
+
+/** Writes the checkpoint `name` (latest, best) and returns its folder. */
+export async function saveCheckpoint(checkpointsDir: string, name: string, contents: CheckpointContents): Promise<string> {
+  mkdirSync(checkpointsDir, { recursive: true });
+  const folderName = `${name}.step_${String(contents.state.envStep).padStart(10, '0')}`;
+  const folder = join(checkpointsDir, folderName);
+  const building = `${folder}.tmp-${process.pid}`;
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(building, { recursive: true });
+  const files: Record<string, string> = {};
+  for (const [role, arrays] of Object.entries(contents.arrays)) {
+    files[role] = `${role}.arrays`;
+    writeFileAtomic(join(building, files[role]), encodeArrays(arrays));
+  }
+  for (const [role, writer] of Object.entries(contents.files ?? {})) {
+    files[role] = writer.fileName;
+    await writer.write(join(building, writer.fileName));
+  }
+  const manifest: Manifest = {
+    format: 'rad-checkpoint',
+    formatVersion: checkpointFormatVersion,
+    packageVersion: packageVersion(),
+    backend: contents.backend,
+    createdAt: new Date().toISOString(),
+    ...contents.state,
+    files,
+  };
+  writeFileAtomic(join(building, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  rmSync(folder, { recursive: true, force: true });
+  renameSync(building, folder);
+  writeFileAtomic(pointerPath(checkpointsDir, name), JSON.stringify({ folder: folderName, envStep: contents.state.envStep }) + '\n');
+  // Older folders of this name are no longer pointed at.
+  for (const entry of readdirSync(checkpointsDir)) {
+    if (entry.startsWith(`${name}.step_`) && entry !== folderName) rmSync(join(checkpointsDir, entry), { recursive: true, force: true });
+  }
+  return folder;
+}
+
+export interface LoadedCheckpoint {
+  folder: string;
+  manifest: Manifest;
+  arrays(role: string): NamedArrays;
+  file(role: string): string;
+}
+
+export function readManifest(folder: string): Manifest {
+  const path = join(folder, 'manifest.json');
+  if (!existsSync(path)) throw new Error(`checkpoint ${folder}: no manifest.json`);
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  if (manifest.format !== 'rad-checkpoint') throw new Error(`checkpoint ${folder}: manifest format is "${manifest.format}", expected "rad-checkpoint"`);
+  if (manifest.formatVersion !== checkpointFormatVersion) {
+    throw new Error(`checkpoint ${folder}: format version ${manifest.formatVersion} (written by rad ${manifest.packageVersion}); this rad ${packageVersion()} reads version ${checkpointFormatVersion}`);
+  }
+  return manifest;
+}
+
+/**
+ * Opens a checkpoint: a checkpoint folder, a run directory (its `latest`, or
+ * `name`), or a run's `checkpoints/` folder.
+ */
+export function loadCheckpoint(path: string, name = 'latest'): LoadedCheckpoint {
+  if (!existsSync(path)) throw new Error(`checkpoint: ${path} does not exist`);
+  let folder = path;
+  if (!existsSync(join(path, 'manifest.json'))) {
+    const checkpointsDir = existsSync(join(path, 'checkpoints')) ? join(path, 'checkpoints') : path;
+    const pointer = pointerPath(checkpointsDir, name);
+    if (!existsSync(pointer)) throw new Error(`checkpoint: ${path} holds no "${name}" checkpoint (no ${pointer}); the run may have stopped before its first checkpoint`);
+    folder = join(checkpointsDir, (JSON.parse(readFileSync(pointer, 'utf8')) as { folder: string }).folder);
+  }
+  if (!statSync(folder).isDirectory()) throw new Error(`checkpoint: ${folder} is not a folder`);
+  const manifest = readManifest(folder);
+  return {
+    folder,
+    manifest,
+    arrays(role) {
+      const file = manifest.files[role];
+      if (!file) throw new Error(`checkpoint ${folder}: no "${role}" entry; has ${Object.keys(manifest.files).join(', ')}`);
+      return decodeArrays(new Uint8Array(readFileSync(join(folder, file))), join(folder, file));
+    },
+    file(role) {
+      const file = manifest.files[role];
+      if (!file) throw new Error(`checkpoint ${folder}: no "${role}" entry; has ${Object.keys(manifest.files).join(', ')}`);
+      return join(folder, file);
+    },
+  };
+}

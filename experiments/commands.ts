@@ -1,0 +1,255 @@
+/**
+ * The work behind each `rad` command (experiments/cli.ts parses the flags).
+ * Each returns the process exit code.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { NdArray } from '../common/ndarray.ts';
+import { readPng, writePng } from '../common/png.ts';
+import { Random } from '../common/random.ts';
+import { writeVideo } from '../common/video.ts';
+import type { Env } from '../envs/core.ts';
+import { envFamilies, listEnvIds, makeEnv, type MakeEnvOptions } from '../envs/registry.ts';
+import { fields, type FieldName } from './config/fields.ts';
+import { configToYaml, readConfigFile, resolveConfig } from './config/presets.ts';
+import { ConfigError, parseFlagValue } from './config/schema.ts';
+import { evaluate, frameOf } from './evaluate.ts';
+import { runFiles } from './run-dir.ts';
+
+function integer(text: string | undefined, flag: string, min = 0): number {
+  const value = Number(text);
+  if (text === undefined || !Number.isInteger(value) || value < min) throw new ConfigError(`${flag} ${JSON.stringify(text)} is not allowed: expected an integer >= ${min}`);
+  return value;
+}
+
+export interface TrainCommandOptions {
+  preset: string;
+  configFile?: string;
+  resume?: string;
+  printConfig: boolean;
+  overrides: Partial<Record<FieldName, string | boolean>>;
+  presetGiven: boolean;
+}
+
+export async function trainCommandAction(options: TrainCommandOptions): Promise<number> {
+  const given = Object.keys(options.overrides);
+  if (options.resume !== undefined && (given.length || options.configFile || options.presetGiven)) {
+    const flags = [...given.map((key) => `--${key.replace(/_/g, '-')}`), ...(options.configFile ? ['--config'] : []), ...(options.presetGiven ? ['--preset'] : [])];
+    throw new ConfigError(`--resume continues a run with its saved config.yaml; drop ${flags.join(', ')}`);
+  }
+  const { train } = await import('./train.ts');
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\nrad: stopping at the next step (Ctrl-C again to quit now); resume with --resume from the last checkpoint\n');
+    controller.abort();
+  });
+  if (options.resume !== undefined) {
+    const result = await train(null, { resumeDir: options.resume, signal: controller.signal });
+    return report(result);
+  }
+  const overrides: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options.overrides)) {
+    overrides[key] = typeof value === 'string' ? parseFlagValue(key as FieldName, value) : value;
+  }
+  const config = resolveConfig({ preset: options.preset, configFile: options.configFile, overrides });
+  if (options.printConfig) {
+    process.stdout.write(configToYaml(config));
+    return 0;
+  }
+  return report(await train(config, { signal: controller.signal }));
+}
+
+function report(result: Awaited<ReturnType<typeof import('./train.ts').train>>): number {
+  const final = result.finalReturn === null ? '-' : result.finalReturn.toFixed(2);
+  const best = result.bestReturn === null ? '-' : result.bestReturn.toFixed(2);
+  process.stdout.write(`${result.status}: ${result.envSteps} env steps (${result.agentSteps} agent steps) in ${result.seconds.toFixed(0)} s; final eval return ${final}, best ${best}; run dir ${result.runDir}\n`);
+  return result.status === 'interrupted' ? 130 : 0;
+}
+
+/** A run directory and checkpoint folder from what a person typed. */
+function locateCheckpoint(path: string, name: string): { runDir: string; folder: string } {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) throw new ConfigError(`rad eval: ${path} does not exist`);
+  if (existsSync(join(absolute, 'manifest.json'))) return { runDir: dirname(dirname(absolute)), folder: absolute };
+  if (!existsSync(join(absolute, runFiles.config))) throw new ConfigError(`rad eval: ${path} is neither a run directory (no config.yaml) nor a checkpoint folder (no manifest.json)`);
+  if (name !== 'best' && name !== 'latest') throw new ConfigError(`--checkpoint ${JSON.stringify(name)} is not allowed: expected best or latest`);
+  const pointer = join(absolute, runFiles.checkpoints, `${name}.json`);
+  if (!existsSync(pointer)) throw new ConfigError(`rad eval: ${path} has no ${name} checkpoint yet (no ${pointer})`);
+  const folder = join(absolute, runFiles.checkpoints, (JSON.parse(readFileSync(pointer, 'utf8')) as { folder: string }).folder);
+  return { runDir: absolute, folder };
+}
+
+export async function evalCommandAction(path: string, options: Record<string, string | boolean | undefined>): Promise<number> {
+  const { runDir, folder } = locateCheckpoint(path, String(options.checkpoint ?? 'best'));
+  const config = readConfigFile(join(runDir, runFiles.config));
+  const episodes = options.episodes === undefined ? config.eval_episodes : integer(String(options.episodes), '--episodes', 1);
+  const seed = integer(String(options.seed ?? '0'), '--seed');
+  const { setupBackend } = await import('../agents/tf/backend.ts');
+  const { loadCheckpoint } = await import('./checkpoint.ts');
+  const { makeAgent } = await import('./components.ts');
+  const backendName = String(options.backend ?? 'auto');
+  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backendName)) throw new ConfigError(`--backend ${JSON.stringify(backendName)} is not allowed: expected auto, tensorflow, wasm or cpu`);
+  const backend = await setupBackend(backendName === 'auto' ? undefined : (backendName as 'cpu'));
+  const checkpoint = loadCheckpoint(folder);
+  const env = await makeEnv(config.env, {
+    from: config.from,
+    renderSize: config.render_size,
+    frameStack: config.from === 'pixels' ? config.frame_stack : 1,
+    actionRepeat: config.action_repeat,
+    camera: config.camera,
+    appearance: config.appearance === 'default' ? undefined : config.appearance,
+  });
+  const agent = makeAgent(config, env);
+  try {
+    // Weights from the checkpoint over a fresh state: evaluation needs no optimizer moments.
+    agent.setState({ ...agent.getState(), ...checkpoint.arrays('weights') } as Record<string, Float32Array>);
+    const result = await evaluate(env, agent, { episodes, rng: Random.derive(seed, 'eval-command'), record: typeof options.video === 'string' });
+    if (typeof options.video === 'string') await writeVideo(options.video, result.frames, Math.max(1, Number(env.metadata.renderFps ?? 30) / config.action_repeat));
+    const summary = { checkpoint: folder, env_step: checkpoint.manifest.envStep, agent_step: checkpoint.manifest.agentStep, backend: backend.name, episodes, returns: result.returns, mean: result.mean, std: result.std };
+    if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    else {
+      process.stdout.write(`checkpoint ${folder} (env step ${summary.env_step}, backend ${backend.name})\n`);
+      result.returns.forEach((value, i) => process.stdout.write(`episode ${i + 1}: return ${value.toFixed(2)}\n`));
+      process.stdout.write(`mean return ${result.mean.toFixed(2)} ± ${result.std.toFixed(2)} over ${episodes} episodes\n`);
+    }
+  } finally {
+    agent.dispose();
+    await env.close();
+  }
+  return 0;
+}
+
+function spaceText(env: Env): string {
+  return `obs ${env.observationSpace}  action ${env.actionSpace}`;
+}
+
+export async function envsCommandAction(options: { spaces: boolean; renderSize: string }): Promise<number> {
+  const renderSize = integer(options.renderSize, '--render-size', 1);
+  const ids = await listEnvIds();
+  for (const id of ids) {
+    if (!options.spaces) {
+      process.stdout.write(`${id}\n`);
+      continue;
+    }
+    try {
+      const env = await makeEnv(id, { renderSize });
+      process.stdout.write(`${id.padEnd(32)} ${spaceText(env)}\n`);
+      await env.close();
+    } catch (error) {
+      process.stdout.write(`${id.padEnd(32)} (cannot build: ${(error as Error).message.split('\n')[0]})\n`);
+    }
+  }
+  for (const [prefix, family] of envFamilies()) {
+    if (!family.list) process.stdout.write(`${prefix}:...`.padEnd(33) + `${family.description}\n`);
+  }
+  return 0;
+}
+
+async function firstFrame(id: string, options: MakeEnvOptions, seed: number): Promise<{ env: Env; frame: NdArray<'uint8'>; obs: unknown }> {
+  const env = await makeEnv(id, options);
+  const { obs } = await env.reset({ seed });
+  const frame = await frameOf(env, obs);
+  if (!frame) {
+    await env.close();
+    throw new Error(`${id}: gives no RGB frame (it neither renders nor observes pixels)`);
+  }
+  return { env, frame, obs };
+}
+
+export async function renderCommandAction(id: string, options: Record<string, string | undefined>): Promise<number> {
+  const size = integer(options.size, '--size', 1);
+  const seed = integer(options.seed, '--seed');
+  const steps = integer(options.steps, '--steps', 1);
+  const camera = integer(options.camera, '--camera');
+  const { env, frame } = await firstFrame(id, { from: 'pixels', renderSize: size, frameStack: 1, actionRepeat: 1, camera, appearance: options.appearance }, seed);
+  try {
+    writePng(options.out!, frame);
+    process.stdout.write(`wrote ${options.out} (${frame.shape[1]}x${frame.shape[0]})\n`);
+    if (options.video) {
+      const rng = Random.derive(seed, 'render');
+      const frames = [frame];
+      for (let i = 0; i < steps; i++) {
+        const step = await env.step(env.actionSpace.sample(rng));
+        const next = await frameOf(env, step.obs);
+        if (next) frames.push(next);
+        if (step.terminated || step.truncated) break;
+      }
+      await writeVideo(options.video, frames, Number(env.metadata.renderFps ?? 30));
+      process.stdout.write(`wrote ${options.video} (${frames.length} frames)\n`);
+    }
+  } finally {
+    await env.close();
+  }
+  return 0;
+}
+
+export async function augmentCommandAction(options: Record<string, string | undefined>): Promise<number> {
+  const { augmentationGallery } = await import('../augment/gallery.ts');
+  const { AUGMENTATIONS } = await import('../augment/registry.ts');
+  const source = options.show!;
+  const seed = integer(options.seed, '--seed');
+  const samples = integer(options.samples, '--samples', 1);
+  let image: NdArray<'uint8'>;
+  if (source.toLowerCase().endsWith('.png') || existsSync(source)) {
+    image = readPng(source);
+  } else {
+    const size = integer(options.size, '--size', 1);
+    const { env, frame } = await firstFrame(source, { from: 'pixels', renderSize: size, frameStack: 1, actionRepeat: 1 }, seed);
+    await env.close();
+    image = frame;
+  }
+  const names = options.aug ? options.aug.split(',').map((name) => name.trim()).filter(Boolean) : AUGMENTATIONS.filter((a) => a.kind === 'pixels').map((a) => a.name);
+  const gallery = augmentationGallery(image, names, Random.derive(seed, 'gallery'), samples);
+  writePng(options.out!, gallery);
+  process.stdout.write(`wrote ${options.out}: ${names.length + 1} rows (original, ${names.join(', ')})\n`);
+  return 0;
+}
+
+export async function plotCommandAction(dirs: string[], options: Record<string, string | undefined>): Promise<number> {
+  const { plotRuns } = await import('./plot.ts');
+  const base = (options.out ?? 'plot').replace(/\.(png|svg)$/i, '');
+  const curves = plotRuns(dirs, base, { title: options.title, metric: options.metric });
+  for (const curve of curves) {
+    const last = curve.envSteps.length - 1;
+    process.stdout.write(`${curve.label}: ${curve.seeds} run(s), last eval at env step ${curve.envSteps[last]}: ${curve.mean[last].toFixed(2)} ± ${curve.std[last].toFixed(2)}\n`);
+  }
+  process.stdout.write(`wrote ${base}.svg and ${base}.png\n`);
+  return 0;
+}
+
+export async function serveCommandAction(options: Record<string, string | undefined>): Promise<number> {
+  const { serveEnvs } = await import('../envs/bridge/node_server.ts');
+  const copies = integer(options.copies, '--copies', 1);
+  if (options.from !== 'pixels' && options.from !== 'states') throw new ConfigError(`--from ${JSON.stringify(options.from)} is not allowed: expected pixels or states`);
+  const defaults: MakeEnvOptions = {
+    from: options.from,
+    renderSize: integer(options.renderSize, '--render-size', 1),
+    frameStack: integer(options.frameStack, '--frame-stack', 1),
+    actionRepeat: integer(options.actionRepeat, '--action-repeat', 1),
+  };
+  const known = new Set(['from', 'renderSize', 'frameStack', 'actionRepeat', 'camera', 'appearance', 'appearanceFolder']);
+  await makeEnv(options.env!, defaults).then((env) => env.close()); // fail now, not at the first request
+  const server = await serveEnvs({
+    bind: options.bind!,
+    copies,
+    defaultEnvId: options.env,
+    makeEnv: (id, kwargs) => {
+      const unknown = Object.keys(kwargs).filter((key) => !known.has(key));
+      if (unknown.length) throw new Error(`unknown make options ${unknown.join(', ')}; expected ${[...known].join(', ')}`);
+      return makeEnv(id, { ...defaults, ...(kwargs as MakeEnvOptions) });
+    },
+    onError: (message) => process.stderr.write(`rad serve: ${message}\n`),
+  });
+  process.stdout.write(`rad serve: ${options.env} x ${copies} at ${server.endpoint} (Ctrl-C to stop)\n`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.close();
+  process.stdout.write(`rad serve: stopped after ${server.requests} requests\n`);
+  return 0;
+}
+

@@ -1,0 +1,125 @@
+/**
+ * What the training loop needs from the agents package, behind two small
+ * interfaces, built from a run config. The loop itself never looks at action
+ * types: a discrete-action agent plugs in here by returning a RunAgent whose
+ * `act` gives integers and a replay that stores them.
+ */
+import { sizeOf, type NdArray } from '../common/ndarray.ts';
+import { Random, type RandomState } from '../common/random.ts';
+import type { Env, Space } from '../envs/core.ts';
+import { CurlLoss } from '../agents/aux/curl.ts';
+import { SacAgent } from '../agents/sac/agent.ts';
+import type { SacConfig } from '../agents/sac/config.ts';
+import { ReplayBuffer } from '../agents/replay.ts';
+import type { RunConfig } from './config/fields.ts';
+
+export interface RunAgent {
+  act(observation: unknown, options: { eval: boolean }): unknown;
+  update(batch: unknown, step: number): Record<string, number>;
+  getState(): Record<string, Float32Array>;
+  setState(state: Record<string, Float32Array>): void;
+  getRandomState(): Record<string, RandomState>;
+  setRandomState(state: Record<string, RandomState>): void;
+  dispose(): void;
+}
+
+export interface RunReplay {
+  readonly size: number;
+  /** An episode's first observation (after reset). */
+  addFirst(observation: unknown): void;
+  /** One step: the action taken, its reward and the observation it led to. */
+  add(action: unknown, reward: number, nextObservation: unknown, terminated: boolean, truncated: boolean): void;
+  sample(batchSize: number): unknown;
+  save(path: string): Promise<void> | void;
+  load(path: string): Promise<void> | void;
+  getRandomState(): RandomState;
+  setRandomState(state: RandomState): void;
+}
+
+function shapeOf(space: Space, what: string): number[] {
+  if (space.kind !== 'box') throw new Error(`${what}: expected a Box observation space, got ${space}`);
+  return space.shape;
+}
+
+/** The agent's config fields from a run config. */
+export function sacConfigOf(config: RunConfig): Partial<SacConfig> {
+  const drq = config.algo === 'drq';
+  return {
+    gamma: config.discount,
+    criticLr: config.lr,
+    actorLr: config.lr,
+    alphaLr: config.alpha_lr,
+    alphaBeta1: config.alpha_beta1,
+    initialAlpha: config.init_temperature,
+    criticTau: config.critic_tau,
+    encoderTau: config.encoder_tau,
+    targetUpdateEvery: config.target_update_every,
+    actorUpdateEvery: config.actor_update_every,
+    hiddenSize: config.hidden_dim,
+    convFilters: config.num_filters,
+    featureDim: config.feature_dim,
+    augmentation: config.algo === 'sac' || config.aug === 'none' ? '' : config.aug,
+    imageSize: config.from === 'pixels' ? config.image_size : 1,
+    targetAugmentations: drq ? config.drq_k : 1,
+    qAugmentations: drq ? config.drq_m : 1,
+  };
+}
+
+export function makeAgent(config: RunConfig, env: Env): RunAgent {
+  if (env.actionSpace.kind !== 'box') {
+    throw new Error(`algo ${config.algo}: SAC needs a continuous (Box) action space; ${config.env} has ${env.actionSpace}. No discrete-action agent exists yet.`);
+  }
+  const observationShape = shapeOf(env.observationSpace, config.env);
+  const auxiliary = config.algo === 'curl' ? [new CurlLoss({ featureDim: config.feature_dim, weight: config.curl_weight }, Random.derive(config.seed, 'curl'))] : [];
+  const agent = new SacAgent({ observationShape, actionSpace: env.actionSpace, config: sacConfigOf(config), auxiliary, seed: config.seed });
+  return {
+    act: (observation, options) => agent.act(observation as NdArray, options),
+    update: (batch, step) => agent.update(batch as Parameters<SacAgent['update']>[0], step),
+    getState: () => agent.getState(),
+    setState: (state) => agent.setState(state),
+    getRandomState: () => agent.getRandomState(),
+    setRandomState: (state) => agent.setRandomState(state),
+    dispose: () => agent.dispose(),
+  };
+}
+
+/** State vectors may come as float64; the replay and the agent take float32. */
+function asStored(observation: unknown): NdArray {
+  const array = observation as NdArray;
+  if (array && array.dtype === 'float64') return { dtype: 'float32', shape: array.shape, data: Float32Array.from(array.data as Float64Array) };
+  return array;
+}
+
+export function makeReplay(config: RunConfig, env: Env): RunReplay {
+  const observationShape = shapeOf(env.observationSpace, config.env);
+  const pixels = config.from === 'pixels' && env.observationSpace.kind === 'box' && env.observationSpace.dtype === 'uint8';
+  const frameStack = pixels ? config.frame_stack : 1;
+  const frameShape = [...observationShape];
+  if (pixels) {
+    if (frameShape[frameShape.length - 1] % frameStack !== 0) throw new Error(`${config.env}: observation shape [${observationShape}] is not ${frameStack} stacked frames`);
+    frameShape[frameShape.length - 1] /= frameStack;
+  }
+  const actionSize = env.actionSpace.kind === 'box' ? sizeOf(env.actionSpace.shape) : 1;
+  const options = { capacity: config.replay_capacity, frameShape, frameDtype: pixels ? ('uint8' as const) : ('float32' as const), frameStack, actionSize };
+  let replay = new ReplayBuffer(options);
+  const rng = Random.derive(config.seed, 'replay');
+  return {
+    get size() {
+      return replay.size;
+    },
+    addFirst: (observation) => replay.addFirst(asStored(observation)),
+    add: (action, reward, nextObservation, terminated, truncated) =>
+      replay.add(action as NdArray | number, reward, asStored(nextObservation), terminated, truncated),
+    sample: (batchSize) => replay.sample(batchSize, rng),
+    save: (path) => replay.save(path),
+    load: (path) => {
+      const loaded = ReplayBuffer.load(path);
+      if (loaded.capacity !== options.capacity || loaded.frameStack !== frameStack || loaded.frameShape.join() !== frameShape.join()) {
+        throw new Error(`replay ${path}: holds capacity ${loaded.capacity}, frames [${loaded.frameShape}] x ${loaded.frameStack}; this run needs ${options.capacity}, [${frameShape}] x ${frameStack}`);
+      }
+      replay = loaded;
+    },
+    getRandomState: () => rng.getState(),
+    setRandomState: (state) => rng.setState(state),
+  };
+}

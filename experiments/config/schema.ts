@@ -1,0 +1,172 @@
+/**
+ * The zod schema of a run config, generated from the field table, and the
+ * error messages a person reads when a key or value is wrong: each names the
+ * key, the value given and what is allowed.
+ */
+import { z } from 'zod';
+import { parseAugmentations } from '../../augment/pipeline.ts';
+import { fieldNames, fields, flagName, type FieldName, type FieldSpec, type RunConfig } from './fields.ts';
+
+/** What a field accepts, in words, for error messages and help. */
+export function allowedText(spec: FieldSpec): string {
+  switch (spec.type) {
+    case 'enum':
+      return `one of ${spec.values!.join(', ')}`;
+    case 'boolean':
+      return 'true or false';
+    case 'string':
+      return 'a string';
+    case 'int':
+    case 'number': {
+      const kind = spec.type === 'int' ? 'an integer' : 'a number';
+      const low = spec.positive ? `> 0` : spec.min !== undefined ? `>= ${spec.min}` : '';
+      const high = spec.max !== undefined ? `<= ${spec.max}` : '';
+      const bounds = [low, high].filter(Boolean).join(' and ');
+      return bounds ? `${kind} ${bounds}` : kind;
+    }
+  }
+}
+
+function fieldSchema(spec: FieldSpec): z.ZodType {
+  switch (spec.type) {
+    case 'enum':
+      return z.enum(spec.values as [string, ...string[]]);
+    case 'boolean':
+      return z.boolean();
+    case 'string':
+      return z.string();
+    case 'int':
+    case 'number': {
+      let schema = spec.type === 'int' ? z.number().int() : z.number();
+      schema = schema.refine(Number.isFinite, 'finite');
+      if (spec.positive) schema = schema.gt(0);
+      if (spec.min !== undefined) schema = schema.gte(spec.min);
+      if (spec.max !== undefined) schema = schema.lte(spec.max);
+      return schema;
+    }
+  }
+}
+
+/** A partial config (a preset layer or flags): known keys only, each valid. */
+export const partialConfigSchema = z
+  .object(Object.fromEntries(fieldNames.map((key) => [key, fieldSchema(fields[key]).optional()])) as unknown as Record<FieldName, z.ZodType>)
+  .strict();
+
+/** A complete config: every key present. */
+export const runConfigSchema = z
+  .object({
+    ...(Object.fromEntries(fieldNames.map((key) => [key, fieldSchema(fields[key])])) as Record<FieldName, z.ZodType>),
+    preset: z.string(),
+  })
+  .strict();
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+/** Closest known key by edit distance, for "did you mean". */
+export function closestKey(name: string): string | null {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length];
+  };
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const key of fieldNames) {
+    const d = distance(name.replace(/-/g, '_'), key);
+    if (d < bestDistance) [best, bestDistance] = [key, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+/**
+ * Validates a partial config from `source` (a preset file, a flag list) and
+ * throws a ConfigError naming the key, the value and what is allowed.
+ */
+export function validatePartial(values: unknown, source: string): Partial<RunConfig> {
+  if (values === null || values === undefined) return {};
+  if (typeof values !== 'object' || Array.isArray(values)) {
+    throw new ConfigError(`${source}: expected a mapping of config keys to values, got ${show(values)}`);
+  }
+  const result = partialConfigSchema.safeParse(values);
+  if (result.success) return result.data as Partial<RunConfig>;
+  const problems = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys
+        .map((key) => {
+          const guess = closestKey(key);
+          return `unknown key "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}; known keys: ${fieldNames.join(', ')}`;
+        })
+        .join('\n  ');
+    }
+    const key = String(issue.path[0]) as FieldName;
+    const value = (values as Record<string, unknown>)[key];
+    return `${key} = ${show(value)} is not allowed: expected ${allowedText(fields[key])}`;
+  });
+  throw new ConfigError(`${source}:\n  ${problems.join('\n  ')}`);
+}
+
+/**
+ * Turns a flag's text into the field's type (`--batch-size 256` -> 256).
+ * Throws naming the flag, the text and what is allowed.
+ */
+export function parseFlagValue(key: FieldName, text: string): number | string | boolean {
+  const spec: FieldSpec = fields[key];
+  const fail = (): never => {
+    throw new ConfigError(`${flagName(key)} ${show(text)} is not allowed: expected ${allowedText(spec)}`);
+  };
+  switch (spec.type) {
+    case 'int':
+    case 'number': {
+      if (text.trim() === '') fail();
+      const value = Number(text);
+      if (!Number.isFinite(value)) fail();
+      return value;
+    }
+    case 'boolean':
+      if (['true', '1', 'yes', 'on'].includes(text.toLowerCase())) return true;
+      if (['false', '0', 'no', 'off'].includes(text.toLowerCase())) return false;
+      return fail();
+    default:
+      return text;
+  }
+}
+
+/** Checks a complete config (also the relations between keys). */
+export function validateConfig(config: unknown, source = 'config'): RunConfig {
+  const result = runConfigSchema.safeParse(config);
+  if (!result.success) {
+    const missing = result.error.issues.filter((i) => i.code === 'invalid_type' && (config as Record<string, unknown>)?.[String(i.path[0])] === undefined);
+    if (missing.length) throw new ConfigError(`${source}: missing keys ${missing.map((i) => i.path[0]).join(', ')}`);
+    const { preset: _preset, ...rest } = (config ?? {}) as Record<string, unknown>;
+    validatePartial(rest, source);
+    throw new ConfigError(`${source}: ${result.error.message}`);
+  }
+  const resolved = result.data as RunConfig;
+  if (resolved.image_size > resolved.render_size) {
+    throw new ConfigError(`${source}: image_size = ${resolved.image_size} exceeds render_size = ${resolved.render_size}; the crop cannot be larger than the frame`);
+  }
+  try {
+    parseAugmentations(resolved.aug);
+  } catch (error) {
+    throw new ConfigError(`${source}: aug = ${show(resolved.aug)} is not allowed: ${(error as Error).message}`);
+  }
+  if (resolved.env.trim() === '') throw new ConfigError(`${source}: env = "" is not allowed: expected an env id such as dmc:cartpole-swingup`);
+  return resolved;
+}

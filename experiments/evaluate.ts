@@ -1,0 +1,73 @@
+/**
+ * Deterministic evaluation: `episodes` full episodes with the agent's mean
+ * action (and the eval augmentation, a centre crop for RAD/CURL), each reset
+ * with its own seed from `rng`, on an env kept apart from the training env so
+ * that a training episode is never disturbed. Optionally keeps the frames of
+ * the first episode for a video and for TensorBoard.
+ */
+import type { NdArray } from '../common/ndarray.ts';
+import { zeros } from '../common/ndarray.ts';
+import type { Random } from '../common/random.ts';
+import type { Env } from '../envs/core.ts';
+
+export interface EvaluationResult {
+  returns: number[];
+  lengths: number[];
+  mean: number;
+  std: number;
+  /** RGB frames (H, W, 3) of the first episode, when recorded. */
+  frames: NdArray<'uint8'>[];
+}
+
+/** An RGB frame: the env's render, else the newest frame of a pixel observation. */
+export async function frameOf(env: Env, observation: unknown): Promise<NdArray<'uint8'> | null> {
+  if (env.render) {
+    try {
+      return await env.render();
+    } catch {
+      // this env cannot render (e.g. a remote env without frames); fall back to the observation
+    }
+  }
+  const pixels = observation as NdArray;
+  if (!pixels || pixels.dtype !== 'uint8' || pixels.shape.length !== 3 || pixels.shape[2] < 3) return null;
+  const [height, width, channels] = pixels.shape;
+  const frame = zeros('uint8', [height, width, 3]);
+  for (let i = 0; i < height * width; i++) {
+    for (let c = 0; c < 3; c++) frame.data[i * 3 + c] = pixels.data[i * channels + channels - 3 + c] as number;
+  }
+  return frame;
+}
+
+export interface Actor {
+  act(observation: unknown, options: { eval: boolean }): unknown;
+}
+
+export async function evaluate(env: Env, agent: Actor, options: { episodes: number; rng: Random; record?: boolean }): Promise<EvaluationResult> {
+  const returns: number[] = [];
+  const lengths: number[] = [];
+  const frames: NdArray<'uint8'>[] = [];
+  for (let episode = 0; episode < options.episodes; episode++) {
+    let { obs } = await env.reset({ seed: options.rng.int(2 ** 31) });
+    const record = options.record === true && episode === 0;
+    const keep = async () => {
+      const frame = record ? await frameOf(env, obs) : null;
+      if (frame) frames.push(frame);
+    };
+    await keep();
+    let total = 0;
+    let length = 0;
+    for (;;) {
+      const step = await env.step(agent.act(obs, { eval: true }));
+      obs = step.obs;
+      total += step.reward;
+      length++;
+      await keep();
+      if (step.terminated || step.truncated) break;
+    }
+    returns.push(total);
+    lengths.push(length);
+  }
+  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
+  return { returns, lengths, mean, std, frames };
+}

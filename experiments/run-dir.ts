@@ -1,0 +1,39 @@
+/**
+ * Run directories: `runs/<env>__<preset>__<seed>__<time>/` (the env id made
+ * safe for a file name), holding config.yaml, train.csv, eval.csv,
+ * events.jsonl, tb/, checkpoints/, videos/, plot.png and plot.svg, result.json.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig } from './config/fields.ts';
+
+/** `dmc:cartpole-swingup` -> `dmc-cartpole-swingup`; anything unsafe in a path becomes '-'. */
+export function safeName(text: string): string {
+  return text.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'env';
+}
+
+export function timeStamp(date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+/** Creates a new run directory for `config` and returns its path (never reuses one). */
+export function createRunDir(config: RunConfig): string {
+  const base = config.run_name || `${safeName(config.env)}__${config.preset}__${config.seed}__${timeStamp()}`;
+  let dir = join(config.runs_dir, base);
+  for (let i = 2; existsSync(dir); i++) dir = join(config.runs_dir, `${base}_${i}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export const runFiles = {
+  config: 'config.yaml',
+  train: 'train.csv',
+  eval: 'eval.csv',
+  events: 'events.jsonl',
+  tensorboard: 'tb',
+  checkpoints: 'checkpoints',
+  videos: 'videos',
+  plot: 'plot',
+  result: 'result.json',
+} as const;

@@ -1,0 +1,206 @@
+/**
+ * End-to-end: the real CLI (`node bin/rad.mjs ...`) in child processes, on the
+ * test pixel env `test:dot` (test/experiments/fixtures/dot-env.ts, registered
+ * through `node --import`), with a tiny network and budget.
+ * - two runs with one seed give identical eval.csv (determinism);
+ * - a third run is killed with SIGKILL between checkpoints, resumed with
+ *   --resume, and must end with the very curve of the uninterrupted run, no
+ *   step logged twice;
+ * - the run directory holds what the issue lists; eval, plot, render, augment
+ *   and envs work on it; bad flags are clear errors.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodePng } from '../../common/png.ts';
+import { readCsv } from '../../experiments/log/csv.ts';
+import { readJsonl } from '../../experiments/log/jsonl.ts';
+import { readEventFile } from './tfevents-reader.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const fixture = join(import.meta.dirname, 'fixtures', 'register-dot.mjs');
+const runsDir = mkdtempSync(join(tmpdir(), 'rad-cli-'));
+
+// 5 agent steps per episode (10 inner steps, action repeat 2); 40 agent steps in all.
+const tiny = [
+  '--env', 'test:dot', '--render-size', '24', '--image-size', '20', '--frame-stack', '2', '--action-repeat', '2',
+  '--env-steps', '80', '--init-steps', '20', '--eval-every', '20', '--eval-episodes', '2', '--checkpoint-every', '40',
+  '--log-every', '20', '--batch-size', '8', '--hidden-dim', '16', '--num-filters', '4', '--feature-dim', '8',
+  '--replay-capacity', '300', '--backend', 'cpu', '--runs-dir', runsDir, '--seed', '3',
+];
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[]): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, ['--import', fixture, join(root, 'bin', 'rad.mjs'), ...args], { cwd: runsDir, env: { ...process.env, RAD_BACKEND: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<Finished>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+const rad = (...args: string[]) => start(args).done;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let first: Finished;
+let second: Finished;
+let killed: Finished;
+let resumed: Finished;
+const dirA = join(runsDir, 'a');
+const dirB = join(runsDir, 'b');
+const dirC = join(runsDir, 'c');
+
+beforeAll(async () => {
+  const a = rad('train', ...tiny, '--run-name', 'a', '--video');
+  const b = rad('train', ...tiny, '--run-name', 'b');
+  // Run c is killed once a checkpoint exists and a later train row is on disk, so
+  // that resume must both restore the checkpoint and drop the rows logged after it.
+  const c = start(['train', ...tiny, '--run-name', 'c']);
+  for (;;) {
+    const exited = await Promise.race([c.done.then(() => true), sleep(20).then(() => false)]);
+    if (exited) break;
+    const pointer = join(dirC, 'checkpoints', 'latest.json');
+    if (!existsSync(pointer) || !existsSync(join(dirC, 'train.csv'))) continue;
+    const checkpointStep = JSON.parse(readFileSync(pointer, 'utf8')).envStep as number;
+    const steps = readFileSync(join(dirC, 'train.csv'), 'utf8').trim().split('\n').slice(1).map((line) => Number(line.split(',')[1]));
+    if (steps.some((step) => step > checkpointStep)) {
+      c.child.kill('SIGKILL');
+      break;
+    }
+  }
+  killed = await c.done;
+  resumed = await rad('train', '--resume', dirC);
+  [first, second] = await Promise.all([a, b]);
+}, 240_000);
+
+describe('rad train end to end', () => {
+  it('runs and fills the run directory', () => {
+    expect(first.stderr).not.toMatch(/error/i);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/backend cpu \(@tensorflow\/tfjs-backend-cpu/); // the chosen backend is printed
+    expect(first.stdout).toMatch(/^train env_step=\d+\/80 agent_step=\d+ sps=/m); // plain lines: stdout is a pipe
+    expect(first.stdout).toMatch(/^completed: 80 env steps \(40 agent steps\)/m);
+    const files = readdirSync(dirA);
+    for (const name of ['config.yaml', 'train.csv', 'eval.csv', 'events.jsonl', 'tb', 'checkpoints', 'plot.png', 'plot.svg', 'result.json', 'videos']) expect(files).toContain(name);
+    expect(readFileSync(join(dirA, 'config.yaml'), 'utf8')).toMatch(/^batch_size: 8$/m);
+
+    const train = readCsv(join(dirA, 'train.csv'));
+    const evaluation = readCsv(join(dirA, 'eval.csv'));
+    for (const table of [train, evaluation]) {
+      expect(table.columns.slice(0, 2)).toEqual(['agent_step', 'env_step']);
+      for (const row of table.rows) expect(row.env_step).toBe((row.agent_step as number) * 2);
+    }
+    expect(evaluation.rows.map((row) => row.env_step)).toEqual([0, 20, 40, 60, 80]);
+    expect(train.rows.map((row) => row.env_step)).toEqual([20, 40, 60, 80]);
+    expect(train.columns).toEqual(expect.arrayContaining(['losses/critic', 'losses/actor', 'train/episode_return', 'charts/SPS']));
+
+    const manifest = JSON.parse(readFileSync(join(dirA, 'checkpoints', readdirSync(join(dirA, 'checkpoints')).find((name) => name.startsWith('latest.step_'))!, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ format: 'rad-checkpoint', formatVersion: 1, packageVersion: '0.1.0', backend: { name: 'cpu' }, envStep: 80, agentStep: 40 });
+    expect(Object.keys(manifest.rng)).toEqual(expect.arrayContaining(['env', 'explore', 'replay', 'agent/augment', 'agent/noise', 'agent/act']));
+    expect(manifest.files).toEqual({ weights: 'weights.arrays', optimizer: 'optimizer.arrays', replay: 'replay.bin' });
+
+    const result = JSON.parse(readFileSync(join(dirA, 'result.json'), 'utf8'));
+    expect(result).toMatchObject({ status: 'completed', envSteps: 80, agentSteps: 40, backend: { name: 'cpu' } });
+    expect(result.fitness).toBe(evaluation.rows.at(-1)!['eval/return_mean']);
+
+    const tbFiles = readdirSync(join(dirA, 'tb'));
+    const events = readEventFile(join(dirA, 'tb', tbFiles[0]));
+    expect(events.filter((event) => 'eval/return_mean' in event.scalars).map((event) => event.step)).toEqual([0, 20, 40, 60, 80]);
+    expect(events.some((event) => event.images['eval/first_frame']?.height === 24)).toBe(true);
+
+    const gif = readFileSync(join(dirA, 'videos', 'eval_00000080.gif'));
+    expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    expect(decodePng(readFileSync(join(dirA, 'plot.png'))).shape).toEqual([500, 800, 3]);
+  });
+
+  it('gives identical eval.csv for the same seed (determinism)', () => {
+    expect(second.code).toBe(0);
+    expect(readFileSync(join(dirB, 'eval.csv'), 'utf8')).toBe(readFileSync(join(dirA, 'eval.csv'), 'utf8'));
+  });
+
+  it('resumes after kill -9 on the same curve, with no step logged twice', () => {
+    expect(killed.signal).toBe('SIGKILL');
+    expect(resumed.stderr).not.toMatch(/error|warning/i);
+    expect(resumed.code).toBe(0);
+    const evalSteps = readCsv(join(dirC, 'eval.csv')).rows.map((row) => row.env_step);
+    expect(evalSteps).toEqual([0, 20, 40, 60, 80]);
+    expect(readCsv(join(dirC, 'train.csv')).rows.map((row) => row.env_step)).toEqual([20, 40, 60, 80]);
+    // The resumed run continues exactly where the uninterrupted one went.
+    expect(readFileSync(join(dirC, 'eval.csv'), 'utf8')).toBe(readFileSync(join(dirA, 'eval.csv'), 'utf8'));
+    const lines = readJsonl(join(dirC, 'events.jsonl'));
+    const messages = lines.filter((line) => line.kind === 'event').map((line) => line.message);
+    expect(messages).toContain('resume');
+    for (const kind of ['train', 'eval']) {
+      const steps = lines.filter((line) => line.kind === kind).map((line) => line.env_step as number);
+      expect(new Set(steps).size, kind).toBe(steps.length);
+      expect([...steps].sort((x, y) => x - y), kind).toEqual(steps);
+    }
+    // TensorBoard: the resumed file starts with a session start at the checkpoint step.
+    const tbFiles = readdirSync(join(dirC, 'tb')).sort();
+    expect(tbFiles.length).toBe(2);
+    const resumedEvents = tbFiles.map((file) => readEventFile(join(dirC, 'tb', file))).find((events) => events.some((event) => event.sessionStatus === 1))!;
+    expect(resumedEvents[1].sessionStatus).toBe(1);
+    expect(resumedEvents[1].step).toBe(40);
+  });
+});
+
+describe('the other commands on a finished run', () => {
+  it('eval, plot, render, augment and envs; train on the embedded cartpole', async () => {
+    const cartpoleDir = join(runsDir, 'cartpole');
+    const [evaluation, plot, render, augment, envs, cartpole] = await Promise.all([
+      rad('eval', dirA, '--episodes', '2', '--json', '--backend', 'cpu'),
+      rad('plot', dirA, dirB, '--out', join(runsDir, 'both')),
+      rad('render', 'test:dot', '--out', join(runsDir, 'dot.png'), '--video', join(runsDir, 'dot.gif'), '--size', '32'),
+      rad('augment', '--show', 'test:dot', '--aug', 'crop,translate', '--size', '100', '--out', join(runsDir, 'gallery.png')),
+      rad('envs'),
+      // A few hundred env steps on dmc:cartpole-swingup with the preset's action repeat (8).
+      rad('train', '--preset', 'rad', '--env', 'dmc:cartpole-swingup', '--render-size', '24', '--image-size', '20', '--env-steps', '320', '--init-steps', '160',
+        '--eval-every', '320', '--eval-episodes', '1', '--batch-size', '8', '--hidden-dim', '16', '--num-filters', '4', '--feature-dim', '8', '--replay-capacity', '100',
+        '--backend', 'cpu', '--runs-dir', runsDir, '--run-name', 'cartpole'),
+    ]);
+    expect(cartpole.stderr).not.toMatch(/error/i);
+    expect(cartpole.stdout).toMatch(/^completed: 320 env steps \(40 agent steps\)/m);
+    const cartpoleEval = readCsv(join(cartpoleDir, 'eval.csv')).rows;
+    expect(cartpoleEval.map((row) => [row.agent_step, row.env_step])).toEqual([[0, 0], [40, 320]]);
+    expect(cartpoleEval[0]['eval/length_mean']).toBe(125); // 1000 env steps per episode, 8 per agent step
+    expect(readFileSync(join(cartpoleDir, 'config.yaml'), 'utf8')).toMatch(/^action_repeat: 8$/m);
+    expect(evaluation.stderr).not.toMatch(/error/i);
+    const summary = JSON.parse(evaluation.stdout.trim().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ episodes: 2, backend: 'cpu' });
+    expect(summary.returns).toHaveLength(2);
+    expect(plot.stdout).toMatch(/quick test:dot: 2 run\(s\), last eval at env step 80/);
+    expect(decodePng(readFileSync(join(runsDir, 'both.png'))).shape).toEqual([500, 800, 3]);
+    expect(render.code).toBe(0);
+    expect(decodePng(readFileSync(join(runsDir, 'dot.png'))).shape).toEqual([32, 32, 3]);
+    expect(readFileSync(join(runsDir, 'dot.gif')).subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    expect(augment.stderr).not.toMatch(/error/i);
+    expect(decodePng(readFileSync(join(runsDir, 'gallery.png'))).shape[0]).toBeGreaterThan(3 * 84);
+    expect(envs.stdout).toMatch(/^test:dot\s+obs Box\(0, 255, \[84,84,9\], uint8\)\s+action Box\(-1, 1, \[2\], float32\)$/m);
+  }, 120_000);
+});
+
+describe('bad input on the command line', () => {
+  it('names the flag, the value and what is allowed, with exit code 2', async () => {
+    const [value, unknown, resume] = await Promise.all([
+      rad('train', '--batch-size', 'many', '--print-config'),
+      rad('train', '--batch-sise', '3'),
+      rad('train', '--resume', dirA, '--seed', '4'),
+    ]);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toContain('--batch-size "many" is not allowed: expected an integer >= 1 and <= 65536');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/unknown option '--batch-sise'[\s\S]*Did you mean --batch-size\?/);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toContain('--resume continues a run with its saved config.yaml; drop --seed');
+  }, 60_000);
+});

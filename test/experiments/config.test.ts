@@ -1,0 +1,102 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fieldNames, fields } from '../../experiments/config/fields.ts';
+import { configToYaml, listPresets, presetChain, readConfigFile, resolveConfig, taskOf } from '../../experiments/config/presets.ts';
+import { ConfigError, parseFlagValue } from '../../experiments/config/schema.ts';
+
+describe('run config: presets', () => {
+  it('applies the papers per-task tables (action repeat, lr, batch)', () => {
+    const rad = (env: string) => resolveConfig({ preset: 'rad', overrides: { env } });
+    expect(rad('dmc:cartpole-swingup').action_repeat).toBe(8);
+    expect(rad('dmc:finger-spin').action_repeat).toBe(2);
+    expect(rad('dmc:walker-walk').action_repeat).toBe(2);
+    expect(rad('dmc:reacher-easy').action_repeat).toBe(4);
+    expect(rad('dmc:cheetah-run')).toMatchObject({ action_repeat: 4, lr: 2e-4, batch_size: 128, aug: 'crop' });
+    expect(rad('dmc:walker-walk').lr).toBe(1e-3);
+    const curl = (env: string) => resolveConfig({ preset: 'curl', overrides: { env } });
+    expect(curl('dmc:cheetah-run')).toMatchObject({ algo: 'curl', batch_size: 512, lr: 2e-4 });
+    expect(curl('dmc:ball_in_cup-catch')).toMatchObject({ batch_size: 128, lr: 1e-3, action_repeat: 4 });
+    expect(resolveConfig({ preset: 'drq', overrides: { env: 'dmc:cartpole-swingup' } })).toMatchObject({ algo: 'drq', aug: 'shift', batch_size: 512, action_repeat: 8, drq_k: 2, drq_m: 2, render_size: 84 });
+    expect(resolveConfig({ preset: 'sac-state', overrides: { env: 'dmc:cartpole-swingup' } })).toMatchObject({ from: 'states', action_repeat: 1, batch_size: 1024 });
+    // remote ids key the table by their last path segment
+    expect(resolveConfig({ preset: 'rad', overrides: { env: 'remote:tcp://127.0.0.1:5555/dm_control/cartpole-swingup' } }).action_repeat).toBe(8);
+  });
+
+  it('layers presets: quick inherits rad inherits base, and is the default', () => {
+    expect(presetChain('quick').map((preset) => preset.name)).toEqual(['base', 'rad', 'quick']);
+    const quick = resolveConfig();
+    expect(quick.preset).toBe('quick');
+    expect(quick).toMatchObject({ env: 'dmc:cartpole-swingup', algo: 'rad', action_repeat: 8 });
+    expect(listPresets()).toEqual(expect.arrayContaining(['quick', 'rad', 'curl', 'drq', 'sac-state']));
+  });
+
+  it('flags and a --config file override the preset; flags win', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
+    const file = join(dir, 'mine.yaml');
+    writeFileSync(file, 'batch_size: 64\naction_repeat: 3\n');
+    const config = resolveConfig({ preset: 'rad', configFile: file, overrides: { action_repeat: 5, aug: 'crop-translate' } });
+    expect(config).toMatchObject({ batch_size: 64, action_repeat: 5, aug: 'crop-translate' });
+  });
+
+  it('saves the resolved config as commented YAML that reads back identically', () => {
+    const config = resolveConfig({ preset: 'curl', overrides: { env: 'dmc:cheetah-run', seed: 7, video: true } });
+    const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
+    writeFileSync(join(dir, 'config.yaml'), configToYaml(config));
+    expect(readConfigFile(join(dir, 'config.yaml'))).toEqual(config);
+    expect(configToYaml(config)).toContain(`# ${fields.batch_size.doc}`);
+  });
+
+  it('every key has a doc line and a default that validates', () => {
+    for (const key of fieldNames) expect(fields[key].doc.length, key).toBeGreaterThan(10);
+    expect(() => resolveConfig({ preset: 'base' })).not.toThrow();
+  });
+
+  it('finds the task of an env id', () => {
+    expect(taskOf('dmc:ball_in_cup-catch')).toEqual({ domain: 'ball_in_cup', task: 'ball_in_cup-catch' });
+    expect(taskOf('remote:tcp://h:1/dmc:walker-walk?x=1')).toEqual({ domain: 'walker', task: 'walker-walk' });
+  });
+});
+
+describe('run config: bad input names the key, the value and what is allowed', () => {
+  const message = (action: () => unknown): string => {
+    try {
+      action();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('an unknown key, with a suggestion', () => {
+    const text = message(() => resolveConfig({ overrides: { batch_sise: 3 } }));
+    expect(text).toContain('unknown key "batch_sise"');
+    expect(text).toContain('did you mean "batch_size"');
+  });
+
+  it('a value out of range, of the wrong type, or not in an enum', () => {
+    expect(message(() => resolveConfig({ overrides: { lr: -1 } }))).toMatch(/lr = -1 is not allowed: expected a number > 0/);
+    expect(message(() => resolveConfig({ overrides: { batch_size: 1.5 } }))).toMatch(/batch_size = 1.5 is not allowed: expected an integer >= 1/);
+    expect(message(() => resolveConfig({ overrides: { algo: 'ppo' } }))).toMatch(/algo = "ppo" is not allowed: expected one of rad, curl, drq, sac/);
+    expect(message(() => resolveConfig({ overrides: { video: 'yes' } }))).toMatch(/video = "yes" is not allowed: expected true or false/);
+    expect(message(() => resolveConfig({ overrides: { aug: 'crop-blur' } }))).toMatch(/aug = "crop-blur" is not allowed: .*unknown augmentation "blur"/);
+    expect(message(() => resolveConfig({ preset: 'rad', overrides: { image_size: 120 } }))).toMatch(/image_size = 120 exceeds render_size = 100/);
+  });
+
+  it('flag text that does not parse', () => {
+    expect(message(() => parseFlagValue('batch_size', 'many'))).toBe('--batch-size "many" is not allowed: expected an integer >= 1 and <= 65536');
+    expect(message(() => parseFlagValue('video', 'maybe'))).toMatch(/--video "maybe" is not allowed: expected true or false/);
+    expect(parseFlagValue('lr', '2e-4')).toBe(2e-4);
+  });
+
+  it('an unknown preset, a bad preset file key, a bad YAML file', () => {
+    expect(message(() => resolveConfig({ preset: 'ppo' }))).toMatch(/preset = "ppo" is not allowed: expected one of .*curl.*quick.*rad/);
+    const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'frame_stack: [3\n');
+    expect(message(() => resolveConfig({ configFile: join(dir, 'bad.yaml') }))).toMatch(/not valid YAML/);
+    writeFileSync(join(dir, 'unknown.yaml'), 'framestack: 3\n');
+    expect(message(() => resolveConfig({ configFile: join(dir, 'unknown.yaml') }))).toMatch(/unknown key "framestack" \(did you mean "frame_stack"\?\)/);
+  });
+});

@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodePng } from '../../common/png.ts';
+import { aggregateCurves, readRunCurve } from '../../experiments/plot/curves.ts';
+import { plotRuns } from '../../experiments/plot.ts';
+
+function fakeRun(root: string, seed: number, rows: [number, number][]): string {
+  const dir = join(root, `run-${seed}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.yaml'), `preset: quick\nenv: dmc:cartpole-swingup\nseed: ${seed}\n`);
+  writeFileSync(join(dir, 'eval.csv'), ['agent_step,env_step,eval/return_mean', ...rows.map(([step, value]) => `${step / 8},${step},${value}`)].join('\n') + '\n');
+  return dir;
+}
+
+describe('learning curves', () => {
+  it('averages seeds at each env step: mean ± population std', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
+    const a = fakeRun(root, 1, [[0, 10], [1000, 100], [2000, 300]]);
+    const b = fakeRun(root, 2, [[0, 20], [1000, 200]]);
+    const [curve] = aggregateCurves([readRunCurve(a), readRunCurve(b)]);
+    expect(curve.label).toBe('quick dmc:cartpole-swingup');
+    expect(curve.seeds).toBe(2);
+    expect(curve.envSteps).toEqual([0, 1000, 2000]);
+    expect(curve.mean).toEqual([15, 150, 300]);
+    expect(curve.std).toEqual([5, 50, 0]);
+  });
+
+  it('writes an SVG and a PNG with the mean line and the std band', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
+    const dirs = [fakeRun(root, 1, [[0, 0], [5000, 400], [10000, 800]]), fakeRun(root, 2, [[0, 0], [5000, 200], [10000, 600]])];
+    const base = join(root, 'curves');
+    plotRuns(dirs, base, { title: 'cartpole' });
+    const svg = readFileSync(`${base}.svg`, 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('<polyline');
+    expect(svg).toContain('fill-opacity="0.2"');
+    expect(svg).toContain('quick dmc:cartpole-swingup (2 runs)');
+    expect(svg).toContain('env steps');
+    const image = decodePng(readFileSync(`${base}.png`));
+    expect(image.shape).toEqual([500, 800, 3]);
+    let line = 0;
+    let band = 0;
+    for (let i = 0; i < image.data.length; i += 3) {
+      const [r, g, b] = [image.data[i], image.data[i + 1], image.data[i + 2]];
+      if (r === 31 && g === 119 && b === 180) line++; // the first palette colour, opaque
+      else if (r === 210 && g === 228 && b === 240) band++; // a light tint of it: the band at 20%
+    }
+    expect(line).toBeGreaterThan(500);
+    expect(band).toBeGreaterThan(1000);
+  });
+
+  it('names a run without eval.csv', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
+    mkdirSync(join(root, 'empty'));
+    expect(() => plotRuns([join(root, 'empty')], join(root, 'x'))).toThrow(/empty has no eval.csv/);
+    expect(() => plotRuns([join(root, 'missing')], join(root, 'x'))).toThrow(/missing does not exist/);
+  });
+});
