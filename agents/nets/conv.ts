@@ -8,11 +8,11 @@
  * At batch 512 and 84x84 that is what keeps an update inside wasm's 4 GB heap.
  *
  * Gradient (with g = dy * 1[y > 0], the ReLU's): d bias = sum of g over N, H, W
- * (as one matMul, see linear.ts);
+ * (g and d bias in one pass, see reluBiasGradient);
  * d filter = Conv2DBackpropFilter(x, g); d x = Conv2DBackpropInput(g, filter).
  */
 import * as tf from '@tensorflow/tfjs';
-import { sumRows } from './linear.ts';
+import { RELU_BIAS_GRADIENT } from '../tf/wasm_kernels.ts';
 
 type Attributes = Parameters<ReturnType<typeof tf.engine>['runKernel']>[2];
 
@@ -24,14 +24,18 @@ function forward(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor, stride: n
   return tf.engine().runKernel('FusedConv2D', { x, filter, bias }, attributes(stride, { activation: 'relu', leakyreluAlpha: 0 })) as tf.Tensor4D;
 }
 
-/** Sum of g over N, H, W as one matMul (see linear.ts). */
-function biasGradient(g: tf.Tensor4D): tf.Tensor1D {
-  const channels = g.shape[3];
-  return sumRows(tf.reshape(g, [-1, channels]) as tf.Tensor2D);
-}
-
-function reluGradient(dy: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
-  return tf.mul(dy, tf.step(y));
+/**
+ * [g, d bias] with g = dy * 1[y > 0] and d bias = sum of g over N, H, W. On wasm
+ * one fused kernel does both (agents/tf/wasm_kernels.ts); elsewhere tf ops.
+ */
+function reluBiasGradient(dy: tf.Tensor4D, y: tf.Tensor4D): [tf.Tensor4D, tf.Tensor1D] {
+  if (tf.getBackend() === 'wasm' && tf.getKernel(RELU_BIAS_GRADIENT, 'wasm') != null) {
+    return tf.engine().runKernel(RELU_BIAS_GRADIENT, { dy, y }, {}) as unknown as [tf.Tensor4D, tf.Tensor1D];
+  }
+  return tf.tidy(() => {
+    const g = tf.mul(dy, tf.step(y)) as tf.Tensor4D;
+    return [g, tf.sum(g, [0, 1, 2]) as tf.Tensor1D];
+  });
 }
 
 function filterGradient(x: tf.Tensor4D, gradient: tf.Tensor4D, filterShape: number[], stride: number): tf.Tensor4D {
@@ -58,8 +62,8 @@ export function convRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D,
         value: y,
         gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
           const [savedY, savedFilter, savedX] = saved as tf.Tensor4D[];
-          const g = reluGradient(dy, savedY);
-          return [filterGradient(savedX, g, savedFilter.shape, stride), biasGradient(g)];
+          const [g, biasGradient] = reluBiasGradient(dy, savedY);
+          return [filterGradient(savedX, g, savedFilter.shape, stride), biasGradient];
         },
       };
     }) as unknown as CustomGradient);
@@ -72,8 +76,8 @@ export function convRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D,
       value: y,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [savedY, savedX, savedFilter] = saved as tf.Tensor4D[];
-        const g = reluGradient(dy, savedY);
-        return [inputGradient(g, savedFilter, savedX.shape, stride), filterGradient(savedX, g, savedFilter.shape, stride), biasGradient(g)];
+        const [g, biasGradient] = reluBiasGradient(dy, savedY);
+        return [inputGradient(g, savedFilter, savedX.shape, stride), filterGradient(savedX, g, savedFilter.shape, stride), biasGradient];
       },
     };
   }) as unknown as CustomGradient);

@@ -9,6 +9,8 @@
  * - Sum over leading axes (a bias gradient: [N, H, W, C] -> [C]): wasm's Sum first
  *   transposes the reduced axes to the end, a full copy of the tensor; summing whole
  *   rows in place skips it. Other reductions go to wasm's own Sum.
+ * - ReluBiasGradient (this project's own kernel, see reluBiasGradient): the ReLU's
+ *   backprop fused with the bias gradient, one pass instead of Step + Multiply + a sum.
  * Small convs (under SPLIT_MIN_MACS per thread) stay on the main thread.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -175,7 +177,44 @@ function leadingAxesSum(original: KernelFunction) {
   };
 }
 
-function replaceKernel(kernelName: string, kernelFunc: (args: KernelArguments) => TensorInfo): void {
+/** Name of the fused kernel below; registered for wasm only (other backends use tf ops). */
+export const RELU_BIAS_GRADIENT = 'RadReluBiasGradient';
+
+/**
+ * For y = relu(z) with z = conv(x, W) + b (channels last) and the upstream gradient
+ * dy: g = dy * 1[y > 0] (dL/dz) and the sum of g over every axis but the last
+ * (dL/db), in one pass with float64 accumulators. Measured at [128, 37, 37, 32]:
+ * Step + Multiply + a product with a row of ones took ~45 ms (XNNPACK packs the
+ * [N*H*W, 32] operand before the product), this ~10 ms.
+ */
+function reluBiasGradientKernel(args: KernelArguments): TensorInfo[] {
+  const dy = required(args, RELU_BIAS_GRADIENT, 'dy');
+  const y = required(args, RELU_BIAS_GRADIENT, 'y');
+  if (dy.dtype !== 'float32' || y.dtype !== 'float32' || !tf.util.arraysEqual(dy.shape, y.shape) || y.shape.length < 1) {
+    throw new Error(`${RELU_BIAS_GRADIENT} on wasm: dy and y must be float32 tensors of one shape, got ${dy.dtype} [${dy.shape}] and ${y.dtype} [${y.shape}]`);
+  }
+  const channels = y.shape[y.shape.length - 1];
+  const g = args.backend.makeOutput(y.shape, 'float32');
+  const bias = args.backend.makeOutput([channels], 'float32');
+  // Views after the allocations: an allocation may grow (and move) the heap.
+  const upstream = args.backend.typedArrayFromHeap(dy) as Float32Array;
+  const output = args.backend.typedArrayFromHeap(y) as Float32Array;
+  const target = args.backend.typedArrayFromHeap(g) as Float32Array;
+  const totals = new Float64Array(channels);
+  const size = target.length;
+  for (let offset = 0; offset < size; offset += channels) {
+    for (let channel = 0; channel < channels; channel++) {
+      const i = offset + channel;
+      const value = output[i] > 0 ? upstream[i] : 0;
+      target[i] = value;
+      totals[channel] += value;
+    }
+  }
+  (args.backend.typedArrayFromHeap(bias) as Float32Array).set(totals);
+  return [g, bias];
+}
+
+function replaceKernel(kernelName: string, kernelFunc: (args: KernelArguments) => TensorInfo | TensorInfo[]): void {
   const existing = tf.getKernel(kernelName, 'wasm');
   if (existing != null) tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({
@@ -208,6 +247,7 @@ export function installWasmKernels(convThreads: ConvThreads | null): void {
   if (tf.getKernel('UnsortedSegmentSum', 'wasm') == null) replaceKernel('UnsortedSegmentSum', unsortedSegmentSumKernel);
   const sum = tf.getKernel('Sum', 'wasm');
   if (sum != null) replaceKernel('Sum', leadingAxesSum(sum.kernelFunc as unknown as KernelFunction));
+  replaceKernel(RELU_BIAS_GRADIENT, reluBiasGradientKernel);
   installed = true;
 }
 

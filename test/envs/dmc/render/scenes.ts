@@ -43,8 +43,8 @@ export async function loadXml(xml: string, includes: Record<string, string> = {}
   };
 }
 
-export const REFERENCE_FOLDER = new URL('../../../../../shared/reference/', import.meta.url).pathname;
-export const hasReference = existsSync(join(REFERENCE_FOLDER, 'dmc_rollouts'));
+import { REFERENCE_FOLDER } from '../reference.ts';
+export { REFERENCE_FOLDER, hasReference } from '../reference.ts';
 
 const OBJECT_TYPE: Record<string, number> = { geom: 5, site: 6, body: 1 };
 
