@@ -94,14 +94,8 @@ export async function evalCommandAction(path: string, options: Record<string, st
   if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backendName)) throw new ConfigError(`--backend ${JSON.stringify(backendName)} is not allowed: expected auto, tensorflow, wasm or cpu`);
   const backend = await setupBackend(backendName === 'auto' ? undefined : (backendName as 'cpu'));
   const checkpoint = loadCheckpoint(folder);
-  const env = await makeEnv(config.env, {
-    from: config.from,
-    renderSize: config.render_size,
-    frameStack: config.from === 'pixels' ? config.frame_stack : 1,
-    actionRepeat: config.action_repeat,
-    camera: config.camera,
-    appearance: config.appearance === 'default' ? undefined : config.appearance,
-  });
+  const { envOptions } = await import('./train.ts');
+  const env = await makeEnv(config.env, envOptions(config));
   const agent = makeAgent(config, env);
   try {
     // Weights from the checkpoint over a fresh state: evaluation needs no optimizer moments.

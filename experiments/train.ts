@@ -92,7 +92,8 @@ function restoreStreams(states: Record<string, RandomState>, streams: Streams, a
   agent.setRandomState(agentStates);
 }
 
-function envOptions(config: RunConfig) {
+/** The env options a run config asks for (also used by `rad eval`). */
+export function envOptions(config: RunConfig) {
   return {
     from: config.from,
     renderSize: config.render_size,
