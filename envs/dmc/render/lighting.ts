@@ -43,6 +43,10 @@ export class Lighting {
   private readonly grids: (PlaneGrid | null)[];
   private readonly corner = new Float64Array(LIGHTING_INPUT);
   private frame = 0;
+  /** The quad (its first vertex, plane and frame) whose vertices were last made sure of. */
+  private lastVertex = -1;
+  private lastPlane = -1;
+  private lastFrame = -1;
   /** Per object: OpenGL's shininess exponent, and the cosine below which its highlight is under 1e-3 (skipped). */
   private readonly exponent: Float64Array;
   private readonly specularFloor: Float64Array;
@@ -87,6 +91,7 @@ export class Lighting {
       const vertices = (columns + 1) * (rows + 1);
       grid = { columns, rows, stamp: new Int32Array(vertices).fill(-1), terms: new Float32Array(vertices * this.termCount) };
       this.grids[k] = grid;
+      this.lastPlane = -1;
     }
     const u = ((local[0] + sx) / (2 * sx)) * columns;
     const v = ((local[1] + sy) / (2 * sy)) * rows;
@@ -97,10 +102,16 @@ export class Lighting {
     const count = this.termCount;
     const stride = columns + 1;
     const v00 = row * stride + column;
-    this.ensureVertex(k, grid, v00, column, row);
-    this.ensureVertex(k, grid, v00 + 1, column + 1, row);
-    this.ensureVertex(k, grid, v00 + stride, column, row + 1);
-    this.ensureVertex(k, grid, v00 + stride + 1, column + 1, row + 1);
+    // Neighbouring pixels mostly fall in the same quad: its vertices are lit already.
+    if (v00 !== this.lastVertex || k !== this.lastPlane || this.frame !== this.lastFrame) {
+      this.ensureVertex(k, grid, v00, column, row);
+      this.ensureVertex(k, grid, v00 + 1, column + 1, row);
+      this.ensureVertex(k, grid, v00 + stride, column, row + 1);
+      this.ensureVertex(k, grid, v00 + stride + 1, column + 1, row + 1);
+      this.lastVertex = v00;
+      this.lastPlane = k;
+      this.lastFrame = this.frame;
+    }
     const w00 = (1 - fu) * (1 - fv);
     const w01 = fu * (1 - fv);
     const w10 = (1 - fu) * fv;

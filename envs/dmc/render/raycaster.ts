@@ -6,8 +6,11 @@
  * specular, OpenGL spot cones and attenuation), shadow rays toward
  * shadow-casting lights, a mirror ray for reflective planes (the checker floor),
  * and 4 extra samples on pixels at the silhouettes of bodies (MuJoCo renders
- * offscreen with multisampling). Secondary rays are culled too (culling.ts), and
- * what stays the same from frame to frame is kept (pixels.ts).
+ * offscreen with multisampling; a sample that sees what a nearby pixel centre
+ * sees takes that centre's colour). Secondary rays are culled too (culling.ts,
+ * and per pixel in reuse.ts), what stays the same from frame to frame is kept
+ * (pixels.ts), and under a still camera only pixels that moving objects reach
+ * are traced again (reuse.ts).
  *
  * Hot paths pass numbers through Float64Arrays, not arguments (see intersect.ts).
  */
@@ -18,6 +21,7 @@ import { HIT_DIRECTION, HIT_LENGTH, Shader } from './shading.ts';
 import { CAMERA_LENGTH, Culling } from './culling.ts';
 import { GEOM_PLANE, type Scene } from './scene.ts';
 import { PixelCache, PlaneCache } from './pixels.ts';
+import { DirtyPixels } from './reuse.ts';
 import { skyColor, type Sky } from './sky.ts';
 import type { PlaneTexture } from './texture.ts';
 
@@ -51,6 +55,9 @@ export class RayCaster {
   private readonly n: number;
   // Per frame, per object.
   private readonly localOrigin: Float64Array;
+  /** Per object: its centre minus the eye (3), and that distance squared. */
+  private readonly centreOffset: Float64Array;
+  private readonly centreDistance2: Float64Array;
   private readonly culling: Culling;
   /** Culling of secondary rays: 0 none, 1 mirror rays off the ground, 2 shadow rays from the ground to light `cullLight`. */
   private cullMode = 0;
@@ -70,9 +77,13 @@ export class RayCaster {
   private readonly lighting: Lighting;
   private readonly shader: Shader;
   private hitObject = -1;
+  /** Distance along the unit primary ray to `nearestObject`'s hit. */
+  private nearestDistance = Infinity;
   private readonly ids: Int16Array;
   /** 1 for objects other than planes, indexed by object id + 1 (index 0: the sky). */
   private readonly isBody: Uint8Array;
+  /** The colour of each pixel's centre sample; `image` is the output, edges refined. */
+  private readonly centre: Float32Array;
   private readonly image: Float32Array;
   private overrides: SurfaceOverrides;
   private pixelIndex = 0;
@@ -80,6 +91,7 @@ export class RayCaster {
   private slot = -1;
   private readonly pixels: PixelCache;
   private readonly planes: PlaneCache;
+  private readonly dirty: DirtyPixels;
 
   /** Extra samples on object edges (MuJoCo's frames are multisampled); off trades edge quality for speed. */
   private readonly antialias: boolean;
@@ -91,12 +103,15 @@ export class RayCaster {
     this.height = height;
     this.n = scene.count;
     this.localOrigin = new Float64Array(3 * this.n);
+    this.centreOffset = new Float64Array(3 * this.n);
+    this.centreDistance2 = new Float64Array(this.n);
     this.culling = new Culling(scene);
     this.active = new Int32Array(this.n);
     this.ids = new Int16Array(width * height);
     this.isBody = new Uint8Array(this.n + 1);
     for (let k = 0; k < this.n; k++) this.isBody[k + 1] = scene.type[k] === GEOM_PLANE ? 0 : 1;
     this.image = new Float32Array(width * height * 3);
+    this.centre = new Float32Array(width * height * 3);
     this.lighting = new Lighting(scene);
     this.secondary = new SecondaryRays(scene, this.culling, this.hit);
     this.shader = new Shader(scene, this.lighting, this.hit, this.camera, this.secondary, overrides);
@@ -105,6 +120,9 @@ export class RayCaster {
     this.colour = this.shader.colour;
     this.pixels = new PixelCache(width, height, EDGE_SAMPLES);
     this.planes = new PlaneCache(scene, this.pixels.slots);
+    this.dirty = new DirtyPixels(scene, this.culling, width, height);
+    this.secondary.mirrorMask = this.dirty.mirrorMask;
+    this.secondary.shadowMask = this.dirty.shadowMask;
     this.overrides = overrides;
   }
 
@@ -119,45 +137,57 @@ export class RayCaster {
     this.prepareObjects();
     this.pixels.update(this.camera, this.overrides.sky);
     this.planes.update(this.camera, this.overrides);
+    this.dirty.update(this.camera, this.planes.stable && this.overrides.background === null);
     this.lighting.nextFrame();
     // Separate methods, so that V8 optimises each loop with its own type feedback.
     this.traceCentres();
-    if (this.antialias) this.refineEdges();
+    this.refineEdges();
     this.toBytes(out);
   }
 
   private traceCentres(): void {
-    const { width, height, ids, image, sample, colour } = this;
+    const { width, height, ids, centre, sample, colour } = this;
+    const { trace, rows } = this.dirty;
     for (let row = 0; row < height; row++) {
+      if (rows[row] === 0) continue;
       this.collectActive(row);
       for (let column = 0; column < width; column++) {
         const pixel = row * width + column;
+        if (trace[pixel] === 0) continue;
         this.pixelIndex = pixel;
         this.secondary.column = column;
+        this.secondary.pixel = pixel;
         this.slot = this.pixels.slot(pixel, 0);
         sample[0] = column + 0.5;
         sample[1] = row + 0.5;
         this.trace(column);
         ids[pixel] = this.hitObject;
-        image[3 * pixel] = colour[0];
-        image[3 * pixel + 1] = colour[1];
-        image[3 * pixel + 2] = colour[2];
+        centre[3 * pixel] = colour[0];
+        centre[3 * pixel + 1] = colour[1];
+        centre[3 * pixel + 2] = colour[2];
       }
     }
     this.slot = -1;
   }
 
   /**
-   * Where a neighbour sees another object and one of the two is a body (not a
-   * plane or the sky), averages 4 more samples into the pixel. The horizon and
+   * The output colour of each pixel to refresh: its centre's, and with
+   * antialiasing, where a neighbour sees another object and one of the two is a
+   * body (not a plane or the sky), 4 more samples averaged in. The horizon and
    * plane borders are left as they are: they cost many samples and show little.
    */
   private refineEdges(): void {
-    const { width, height, ids, isBody } = this;
+    const { width, height, ids, isBody, image, centre } = this;
+    const { refresh } = this.dirty;
     for (let row = 0; row < height; row++) {
       let collected = false;
       for (let column = 0; column < width; column++) {
         const pixel = row * width + column;
+        if (refresh[pixel] === 0) continue;
+        image[3 * pixel] = centre[3 * pixel];
+        image[3 * pixel + 1] = centre[3 * pixel + 1];
+        image[3 * pixel + 2] = centre[3 * pixel + 2];
+        if (!this.antialias) continue;
         const id = ids[pixel];
         const body = isBody[id + 1];
         let edge = false;
@@ -175,18 +205,64 @@ export class RayCaster {
     }
   }
 
+  /**
+   * Averages 4 more samples into an edge pixel. Each sample first finds only the
+   * object it sees; when that is what this pixel's centre, or a neighbour's
+   * centre on the sample's side, sees, it takes that centre's colour (shading
+   * varies little within a pixel, the silhouette is what the samples are for);
+   * only samples seeing something no nearby centre saw are shaded.
+   */
   private refinePixel(row: number, column: number): void {
-    const { image, sample, colour } = this;
-    const pixel = row * this.width + column;
+    const { image, centre, sample, colour, ids, width, height, camera } = this;
+    const pixel = row * width + column;
     this.pixelIndex = pixel;
     this.secondary.column = column;
-    let red = image[3 * pixel];
-    let green = image[3 * pixel + 1];
-    let blue = image[3 * pixel + 2];
+    this.secondary.pixel = pixel;
+    const own = ids[pixel];
+    let red = centre[3 * pixel];
+    let green = centre[3 * pixel + 1];
+    let blue = centre[3 * pixel + 2];
     for (let s = 0; s < 4; s++) {
-      sample[0] = column + 0.5 + EDGE_SAMPLES[2 * s];
-      sample[1] = row + 0.5 + EDGE_SAMPLES[2 * s + 1];
-      this.slot = this.pixels.slot(pixel, s + 1);
+      const offsetX = EDGE_SAMPLES[2 * s];
+      const offsetY = EDGE_SAMPLES[2 * s + 1];
+      const slot = this.pixels.slot(pixel, s + 1);
+      let dx: number;
+      let dy: number;
+      let dz: number;
+      if (slot >= 0) {
+        dx = this.pixels.directions[3 * slot];
+        dy = this.pixels.directions[3 * slot + 1];
+        dz = this.pixels.directions[3 * slot + 2];
+      } else {
+        const sx = ((2 * (column + 0.5 + offsetX)) / width - 1) * camera[12];
+        const sy = (1 - (2 * (row + 0.5 + offsetY)) / height) * camera[13];
+        dx = sx * camera[3] + sy * camera[6] - camera[9];
+        dy = sx * camera[4] + sy * camera[7] - camera[10];
+        dz = sx * camera[5] + sy * camera[8] - camera[11];
+        const length = Math.sqrt(dx * dx + dy * dy + dz * dz);
+        dx /= length;
+        dy /= length;
+        dz /= length;
+      }
+      const seen = this.nearestObject(column, dx, dy, dz);
+      let source = -1;
+      if (seen === own) source = pixel;
+      else {
+        const side = offsetX < 0 ? (column > 0 ? -1 : 0) : column < width - 1 ? 1 : 0;
+        const across = offsetY < 0 ? (row > 0 ? -width : 0) : row < height - 1 ? width : 0;
+        if (side !== 0 && ids[pixel + side] === seen) source = pixel + side;
+        else if (across !== 0 && ids[pixel + across] === seen) source = pixel + across;
+        else if (side !== 0 && across !== 0 && ids[pixel + side + across] === seen) source = pixel + side + across;
+      }
+      if (source >= 0) {
+        red += centre[3 * source];
+        green += centre[3 * source + 1];
+        blue += centre[3 * source + 2];
+        continue;
+      }
+      sample[0] = column + 0.5 + offsetX;
+      sample[1] = row + 0.5 + offsetY;
+      this.slot = slot;
       this.trace(column);
       red += colour[0];
       green += colour[1];
@@ -234,6 +310,10 @@ export class RayCaster {
       this.localOrigin[p] = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
       this.localOrigin[p + 1] = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
       this.localOrigin[p + 2] = rot[r + 2] * wx + rot[r + 5] * wy + rot[r + 8] * wz;
+      this.centreOffset[p] = -wx;
+      this.centreOffset[p + 1] = -wy;
+      this.centreOffset[p + 2] = -wz;
+      this.centreDistance2[k] = wx * wx + wy * wy + wz * wz;
     }
     this.culling.prepare(camera, this.width, this.height);
   }
@@ -247,6 +327,62 @@ export class RayCaster {
     }
     this.activeCount = count;
     this.secondary.collectRow(row);
+  }
+
+  /**
+   * The nearest object along the primary ray from the eye with unit direction
+   * (dx, dy, dz) among the row's active objects (-1: none); its distance goes to
+   * `nearestDistance` and its world normal to the hit buffer.
+   */
+  private nearestObject(column: number, dx: number, dy: number, dz: number): number {
+    const { scene, localOrigin, ray, hit, centreOffset, centreDistance2 } = this;
+    const radii = this.culling.radius;
+    const columnRange = this.culling.columnRange;
+    const active = this.active;
+    const count = this.activeCount;
+    const types = scene.type;
+    const sizes = scene.size;
+    let best = Infinity;
+    let nearest = -1;
+    const rot = scene.rotation;
+    for (let a = 0; a < count; a++) {
+      const k = active[a];
+      if (column < columnRange[2 * k] || column > columnRange[2 * k + 1]) continue;
+      const r = 9 * k;
+      const p = 3 * k;
+      const type = types[k];
+      if (type !== GEOM_PLANE) {
+        // The bounding sphere first: behind the eye, beyond the nearest hit, or off the ray.
+        const radius = radii[k];
+        const along = centreOffset[p] * dx + centreOffset[p + 1] * dy + centreOffset[p + 2] * dz;
+        if (along + radius < 0 || along - radius > best) continue;
+        if (centreDistance2[k] - along * along > radius * radius * (1 + 1e-9) + 1e-12) continue;
+      }
+      const localZ = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
+      // Planes are seen from above only (intersect.ts): most rays (the sky's) miss them here.
+      if (type === GEOM_PLANE && (localOrigin[p + 2] <= 0 || localZ >= 0)) continue;
+      ray[0] = localOrigin[p];
+      ray[1] = localOrigin[p + 1];
+      ray[2] = localOrigin[p + 2];
+      ray[3] = rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz;
+      ray[4] = rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz;
+      ray[5] = localZ;
+      ray[6] = EPSILON;
+      ray[7] = best;
+      ray[8] = sizes[p];
+      ray[9] = sizes[p + 1];
+      ray[10] = sizes[p + 2];
+      if (intersect(type, ray) === 1) {
+        best = ray[11];
+        nearest = k;
+        // Local normal to world.
+        hit[3] = rot[r] * ray[12] + rot[r + 1] * ray[13] + rot[r + 2] * ray[14];
+        hit[4] = rot[r + 3] * ray[12] + rot[r + 4] * ray[13] + rot[r + 5] * ray[14];
+        hit[5] = rot[r + 6] * ray[12] + rot[r + 7] * ray[13] + rot[r + 8] * ray[14];
+      }
+    }
+    this.nearestDistance = best;
+    return nearest;
   }
 
   /** Traces the primary ray through image point `sample` (pixels) into `colour` and `hitObject`. */
@@ -273,34 +409,8 @@ export class RayCaster {
       dy /= length;
       dz /= length;
     }
-    let best = Infinity;
-    let nearest = -1;
-    const rot = scene.rotation;
-    for (let a = 0; a < this.activeCount; a++) {
-      const k = this.active[a];
-      if (column < this.culling.columnRange[2 * k] || column > this.culling.columnRange[2 * k + 1]) continue;
-      const r = 9 * k;
-      const p = 3 * k;
-      ray[0] = localOrigin[p];
-      ray[1] = localOrigin[p + 1];
-      ray[2] = localOrigin[p + 2];
-      ray[3] = rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz;
-      ray[4] = rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz;
-      ray[5] = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
-      ray[6] = EPSILON;
-      ray[7] = best;
-      ray[8] = scene.size[p];
-      ray[9] = scene.size[p + 1];
-      ray[10] = scene.size[p + 2];
-      if (intersect(scene.type[k], ray) === 1) {
-        best = ray[11];
-        nearest = k;
-        // Local normal to world.
-        hit[3] = rot[r] * ray[12] + rot[r + 1] * ray[13] + rot[r + 2] * ray[14];
-        hit[4] = rot[r + 3] * ray[12] + rot[r + 4] * ray[13] + rot[r + 5] * ray[14];
-        hit[5] = rot[r + 6] * ray[12] + rot[r + 7] * ray[13] + rot[r + 8] * ray[14];
-      }
-    }
+    const nearest = this.nearestObject(column, dx, dy, dz);
+    const best = this.nearestDistance;
     this.hitObject = nearest;
     const background = this.overrides.background;
     if (nearest < 0) {

@@ -19,6 +19,10 @@ export class SecondaryRays implements Occluder {
   shader: Shader | null = null;
   /** The pixel column being traced (mirror culling is per pixel). */
   column = 0;
+  /** The pixel being traced, and per pixel whether a mirror / shadow ray off the ground can meet anything (reuse.ts). */
+  pixel = 0;
+  mirrorMask: Uint8Array = new Uint8Array(0);
+  shadowMask: Uint8Array = new Uint8Array(0);
   private readonly n: number;
   private readonly probe = new Float64Array(11);
   private readonly ray = new Float64Array(RAY_LENGTH);
@@ -57,6 +61,7 @@ export class SecondaryRays implements Occluder {
     const { scene, hit, probe } = this;
     const colour = this.shader!.colour;
     const reflectance = scene.reflectance[nearest];
+    if (nearest === this.culling.ground && this.mirrorMask[this.pixel] === 0) return;
     if (reflectance > 0 && scene.type[nearest] === GEOM_PLANE) {
       const hx = hit[0];
       const hy = hit[1];
@@ -186,6 +191,7 @@ export class SecondaryRays implements Occluder {
 
   /** Whether an object blocks light l from the ground/surface point in `hit` (object k itself excluded). */
   shadowed(k: number, l: number): boolean {
+    if (k === this.culling.ground && this.shadowMask[this.pixel] === 0) return false;
     const { scene, hit, probe } = this;
     probe[0] = hit[HIT_POINT];
     probe[1] = hit[HIT_POINT + 1];

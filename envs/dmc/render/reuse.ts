@@ -1,0 +1,234 @@
+/**
+ * Which pixels must be traced again, for a camera that holds still (cartpole's
+ * fixed camera): a pixel's colour depends only on the objects whose screen
+ * rectangle, mirrored screen rectangle, or shadow on the ground (culling.ts)
+ * reaches it, so when neither the camera, the planes, the lights nor the
+ * appearance changed since the last frame, only pixels that an object which
+ * moved (or changed size or colour) reaches, now or in the last frame, change.
+ * The others keep last frame's colour, byte for byte what tracing them again
+ * would give.
+ *
+ * This holds when every ray off a surface is culled (culling.ts): a scene with
+ * no plane, or with one plane that is the culled ground. Other scenes, and
+ * frames with a background image, are traced whole.
+ */
+import type { Culling } from './culling.ts';
+import { GEOM_PLANE, type Scene } from './scene.ts';
+
+/** Per object state that its pixels depend on: size (3), position (3), rotation (9), rgba (4). */
+const STATE = 19;
+/** Per object screen rectangles (column start, end, row start, end): direct, mirrored, shadow. */
+const RECTANGLES = 12;
+
+export class DirtyPixels {
+  /** 1 where the pixel's centre sample must be traced this frame. */
+  readonly trace: Uint8Array;
+  /** 1 where the pixel's output (its centre colour, refined on edges) must be made again: `trace` grown by one pixel. */
+  readonly refresh: Uint8Array;
+  /** 1 for rows with any pixel to trace. */
+  readonly rows: Uint8Array;
+  /** 1 where a mirror ray off the ground can meet an object (within a mirrored screen rectangle). */
+  readonly mirrorMask: Uint8Array;
+  /** 1 where the ground can be in an object's shadow (within a shadow's screen rectangle). */
+  readonly shadowMask: Uint8Array;
+  private readonly n: number;
+  private readonly supported: boolean;
+  private readonly state: Float64Array;
+  private readonly rectangles: Int32Array;
+  private readonly previousRectangles: Int32Array;
+  /** Whether `state` and `previousRectangles` hold the last frame's values. */
+  private valid = false;
+
+  constructor(
+    private readonly scene: Scene,
+    private readonly culling: Culling,
+    private readonly width: number,
+    private readonly height: number,
+  ) {
+    this.n = scene.count;
+    let planes = 0;
+    let groundIsPlane = true;
+    for (let k = 0; k < this.n; k++) {
+      if (scene.type[k] !== GEOM_PLANE) continue;
+      planes++;
+      if (k !== culling.ground) groundIsPlane = false;
+    }
+    this.supported = planes === 0 || (planes === 1 && groundIsPlane);
+    this.trace = new Uint8Array(width * height).fill(1);
+    this.refresh = new Uint8Array(width * height).fill(1);
+    this.rows = new Uint8Array(height).fill(1);
+    this.mirrorMask = new Uint8Array(width * height);
+    this.shadowMask = new Uint8Array(width * height);
+    this.state = new Float64Array(STATE * this.n);
+    this.rectangles = new Int32Array(RECTANGLES * this.n);
+    this.previousRectangles = new Int32Array(RECTANGLES * this.n);
+  }
+
+  /**
+   * Marks this frame's pixels to trace, after `culling.prepare`. `still`: the
+   * camera, planes, lights and appearance are as in the last frame (and it had
+   * no background image).
+   */
+  update(camera: Float64Array, still: boolean): void {
+    const { scene, culling, n, rectangles } = this;
+    for (let k = 0; k < n; k++) {
+      const at = RECTANGLES * k;
+      rectangles[at] = culling.columnRange[2 * k];
+      rectangles[at + 1] = culling.columnRange[2 * k + 1];
+      rectangles[at + 2] = culling.rowRange[2 * k];
+      rectangles[at + 3] = culling.rowRange[2 * k + 1];
+      rectangles[at + 4] = culling.mirrorColumnRange[2 * k];
+      rectangles[at + 5] = culling.mirrorColumnRange[2 * k + 1];
+      rectangles[at + 6] = culling.mirrorRowRange[2 * k];
+      rectangles[at + 7] = culling.mirrorRowRange[2 * k + 1];
+      this.shadowRectangle(k, camera, at + 8);
+    }
+    this.mirrorMask.fill(0);
+    this.shadowMask.fill(0);
+    for (let k = 0; k < n; k++) {
+      this.markRectangle(this.mirrorMask, rectangles, RECTANGLES * k + 4);
+      this.markRectangle(this.shadowMask, rectangles, RECTANGLES * k + 8);
+    }
+    const reuse = this.supported && still && this.valid;
+    if (reuse) {
+      this.trace.fill(0);
+      for (let k = 0; k < n; k++) {
+        if (this.moved(k)) {
+          this.markRectangles(rectangles, RECTANGLES * k);
+          this.markRectangles(this.previousRectangles, RECTANGLES * k);
+        }
+      }
+      this.grow();
+    } else {
+      this.trace.fill(1);
+      this.refresh.fill(1);
+      this.rows.fill(1);
+    }
+    // Remember this frame.
+    for (let k = 0; k < n; k++) this.moved(k);
+    this.previousRectangles.set(rectangles);
+    this.valid = this.supported;
+  }
+
+  /** Whether object k's state differs from the last frame's; stores the new state. */
+  private moved(k: number): boolean {
+    const { scene, state } = this;
+    const at = STATE * k;
+    let changed = false;
+    for (let j = 0; j < 3; j++) {
+      const size = scene.size[3 * k + j];
+      const position = scene.position[3 * k + j];
+      if (state[at + j] !== size || state[at + 3 + j] !== position) changed = true;
+      state[at + j] = size;
+      state[at + 3 + j] = position;
+    }
+    for (let j = 0; j < 9; j++) {
+      const value = scene.rotation[9 * k + j];
+      if (state[at + 6 + j] !== value) changed = true;
+      state[at + 6 + j] = value;
+    }
+    for (let j = 0; j < 4; j++) {
+      const value = scene.rgba[4 * k + j];
+      if (state[at + 15 + j] !== value) changed = true;
+      state[at + 15 + j] = value;
+    }
+    return changed;
+  }
+
+  private markRectangles(rectangles: Int32Array, at: number): void {
+    for (let r = 0; r < 3; r++) this.markRectangle(this.trace, rectangles, at + 4 * r);
+  }
+
+  /** Sets `mask` to 1 in the screen rectangle rectangles[i..i+3] (column start, end, row start, end). */
+  private markRectangle(mask: Uint8Array, rectangles: Int32Array, i: number): void {
+    {
+      const columnStart = Math.max(0, rectangles[i]);
+      const columnEnd = Math.min(this.width - 1, rectangles[i + 1]);
+      const rowStart = Math.max(0, rectangles[i + 2]);
+      const rowEnd = Math.min(this.height - 1, rectangles[i + 3]);
+      if (columnStart > columnEnd) return;
+      for (let row = rowStart; row <= rowEnd; row++) mask.fill(1, row * this.width + columnStart, row * this.width + columnEnd + 1);
+    }
+  }
+
+  /** `refresh`: `trace` grown by one pixel (edge tests and edge samples read the neighbours); `rows`. */
+  private grow(): void {
+    const { width, height, trace, refresh, rows } = this;
+    refresh.fill(0);
+    rows.fill(0);
+    for (let row = 0; row < height; row++) {
+      for (let column = 0; column < width; column++) {
+        if (trace[row * width + column] === 0) continue;
+        rows[row] = 1;
+        for (let r = Math.max(0, row - 1); r <= Math.min(height - 1, row + 1); r++) {
+          for (let c = Math.max(0, column - 1); c <= Math.min(width - 1, column + 1); c++) refresh[r * width + c] = 1;
+        }
+      }
+    }
+  }
+
+  /**
+   * Screen rectangle holding the ground points where object k's shadow can fall
+   * (its footprints, one per light, projected through the pinhole: the image of
+   * a convex patch in front of the eye lies within its corners' rectangle); the
+   * whole image when a footprint is unbounded or reaches behind the eye.
+   */
+  private shadowRectangle(k: number, camera: Float64Array, at: number): void {
+    const { scene, culling, width, height, rectangles } = this;
+    let columnStart = width;
+    let columnEnd = -1;
+    let rowStart = height;
+    let rowEnd = -1;
+    const g = culling.ground;
+    const lights = scene.lights.length;
+    for (let l = 0; l < lights && g >= 0; l++) {
+      const box = 4 * (l * this.n + k);
+      const minX = culling.footprint[box];
+      const maxX = culling.footprint[box + 1];
+      const minY = culling.footprint[box + 2];
+      const maxY = culling.footprint[box + 3];
+      if (!(minX <= maxX && minY <= maxY)) continue;
+      if (!(Number.isFinite(minX) && Number.isFinite(maxX) && Number.isFinite(minY) && Number.isFinite(maxY))) {
+        columnStart = 0;
+        columnEnd = width - 1;
+        rowStart = 0;
+        rowEnd = height - 1;
+        break;
+      }
+      const r = 9 * g;
+      const rot = scene.rotation;
+      let behind = false;
+      for (let corner = 0; corner < 4; corner++) {
+        const u = corner & 1 ? maxX : minX;
+        const v = corner & 2 ? maxY : minY;
+        const x = scene.position[3 * g] + rot[r] * u + rot[r + 1] * v - camera[0];
+        const y = scene.position[3 * g + 1] + rot[r + 3] * u + rot[r + 4] * v - camera[1];
+        const z = scene.position[3 * g + 2] + rot[r + 6] * u + rot[r + 7] * v - camera[2];
+        const depth = -(camera[9] * x + camera[10] * y + camera[11] * z);
+        if (depth < 1e-6) {
+          behind = true;
+          break;
+        }
+        const lateral = (camera[3] * x + camera[4] * y + camera[5] * z) / depth / camera[12];
+        const vertical = (camera[6] * x + camera[7] * y + camera[8] * z) / depth / camera[13];
+        const column = ((lateral + 1) / 2) * width - 0.5;
+        const row = ((1 - vertical) / 2) * height - 0.5;
+        columnStart = Math.min(columnStart, Math.floor(column) - 1);
+        columnEnd = Math.max(columnEnd, Math.ceil(column) + 1);
+        rowStart = Math.min(rowStart, Math.floor(row) - 1);
+        rowEnd = Math.max(rowEnd, Math.ceil(row) + 1);
+      }
+      if (behind) {
+        columnStart = 0;
+        columnEnd = width - 1;
+        rowStart = 0;
+        rowEnd = height - 1;
+        break;
+      }
+    }
+    rectangles[at] = Math.max(0, columnStart);
+    rectangles[at + 1] = Math.min(width - 1, columnEnd);
+    rectangles[at + 2] = Math.max(0, rowStart);
+    rectangles[at + 3] = Math.min(height - 1, rowEnd);
+  }
+}
