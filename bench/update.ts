@@ -6,11 +6,13 @@
  * A figure is the mean over an even number of updates, so it counts the actor and
  * alpha step (every 2nd update) at its published rate; the crop is included.
  * Wall-clock figures depend on what else runs on the machine; `update_cpu_ms_*`
- * (process CPU time, all threads) shows the work itself.
+ * (process CPU time, all threads) shows the work itself, and a `# load` line after
+ * each figure gives the machine's load average (1, 5, 15 min) at that time.
  * Last line: `update_ms_b128=<wasm figure with the most threads>`.
  * Reference: PyTorch CURL on these 2-core machines, 3.7 s (b128), 21.9 s (b512).
  */
 import * as tf from '@tensorflow/tfjs';
+import { loadavg } from 'node:os';
 import { Random } from '../common/random.ts';
 import { Box } from '../envs/core.ts';
 import { CurlLoss } from '../agents/aux/curl.ts';
@@ -83,6 +85,7 @@ for (const { backend, threads } of configurations) {
     const { wall, cpu } = timeUpdates(agent, batches[size as 128 | 512], updates, step);
     console.log(`update_ms_${label}_b${size}=${wall.toFixed(0)}`);
     console.log(`update_cpu_ms_${label}_b${size}=${cpu.toFixed(0)}`);
+    console.log(`# load ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
     if (backend === 'wasm' && size === 128) headline = wall;
   }
   agent.dispose();

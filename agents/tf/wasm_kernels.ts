@@ -9,6 +9,12 @@
  * - Sum over leading axes (a bias gradient: [N, H, W, C] -> [C]): wasm's Sum first
  *   transposes the reduced axes to the end, a full copy of the tensor; summing whole
  *   rows in place skips it. Other reductions go to wasm's own Sum.
+ * - BatchMatMul with transposeA / transposeB: wasm runs those in a plain loop 8-20x
+ *   slower than its XNNPACK product (see agents/nets/linear.ts); the operand is
+ *   transposed explicitly and the fast product does the rest.
+ * - Identity sharing its input's memory (as the cpu backend's does) instead of
+ *   copying it: tfjs clones every tensor a custom gradient saves for the backward
+ *   pass through Identity, so the encoder's activations were copied once more.
  * - ReluBiasGradient (this project's own kernel, see reluBiasGradient): the ReLU's
  *   backprop fused with the bias gradient, one pass instead of Step + Multiply + a sum.
  * Small convs (under SPLIT_MIN_MACS per thread) stay on the main thread.
@@ -177,6 +183,47 @@ function leadingAxesSum(original: KernelFunction) {
   };
 }
 
+/**
+ * A new tensor on the same memory (reference counted, like Reshape's output).
+ * Sound because no wasm kernel, and nothing in this project, writes into an
+ * existing tensor: every op, Variable.assign included, makes a new buffer.
+ */
+function sharedIdentity(original: KernelFunction) {
+  return (args: KernelArguments): TensorInfo => {
+    const x = required(args, 'Identity', 'x');
+    if (x.dtype === 'string') return original(args as Parameters<KernelFunction>[0]);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/** a^T / b^T made explicit (wasm's Transpose), then wasm's untransposed (XNNPACK) product. */
+function explicitTransposeMatMul(original: KernelFunction, transpose: KernelFunction) {
+  return (args: KernelArguments): TensorInfo => {
+    const a = required(args, 'BatchMatMul', 'a');
+    const b = required(args, 'BatchMatMul', 'b');
+    const { transposeA, transposeB } = args.attrs as { transposeA?: boolean; transposeB?: boolean };
+    if (!transposeA && !transposeB) return original(args as Parameters<KernelFunction>[0]);
+    const made: TensorInfo[] = [];
+    const swapLastAxes = (x: TensorInfo): TensorInfo => {
+      const rank = x.shape.length;
+      const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+      const out = transpose({ inputs: { x }, backend: args.backend, attrs: { perm } });
+      made.push(out);
+      return out;
+    };
+    try {
+      return original({
+        inputs: { a: transposeA ? swapLastAxes(a) : a, b: transposeB ? swapLastAxes(b) : b },
+        backend: args.backend,
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      });
+    } finally {
+      for (const info of made) args.backend.disposeData(info.dataId);
+    }
+  };
+}
+
 /** Name of the fused kernel below; registered for wasm only (other backends use tf ops). */
 export const RELU_BIAS_GRADIENT = 'RadReluBiasGradient';
 
@@ -250,6 +297,13 @@ export function installWasmKernels(convThreads: ConvThreads | null): void {
   const sum = tf.getKernel('Sum', 'wasm');
   if (sum != null) replaceKernel('Sum', leadingAxesSum(sum.kernelFunc as unknown as KernelFunction));
   replaceKernel(RELU_BIAS_GRADIENT, reluBiasGradientKernel);
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (matMul != null && transpose != null) {
+    replaceKernel('BatchMatMul', explicitTransposeMatMul(matMul.kernelFunc as unknown as KernelFunction, transpose.kernelFunc as unknown as KernelFunction));
+  }
+  const identity = tf.getKernel('Identity', 'wasm');
+  if (identity != null) replaceKernel('Identity', sharedIdentity(identity.kernelFunc as unknown as KernelFunction));
   installed = true;
 }
 

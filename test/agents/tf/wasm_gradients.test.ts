@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../../common/random.ts';
 import { setupBackend } from '../../../agents/tf/backend.ts';
+import { convRelu } from '../../../agents/nets/conv.ts';
 
 type Inputs = { values: Float32Array; shape: number[] }[];
 
@@ -116,6 +117,49 @@ describe('wasm conv gradients match the cpu backend', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(tf.backend().numDataIds()).toBe(buffers);
     tf.dispose([x, filter]);
+  });
+});
+
+describe('the encoder layer and the products the project routes through its own wasm kernels', () => {
+  const rng = Random.derive(20240601, 'wasm-project-kernels');
+
+  it('convRelu (fused ReLU and bias gradient, shared saved activations) matches the cpu backend, stride 1 and 2', async () => {
+    for (const stride of [1, 2]) {
+      const inputs = [randomInput(rng, [5, 11, 10, 4]), randomInput(rng, [3, 3, 4, 6]), randomInput(rng, [6])];
+      const errors = await compare(inputs, (x, filter, bias) => {
+        const layer = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => convRelu(a as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, stride, { inputGradient: true });
+        // Weights that vary per element, so that every position's gradient counts.
+        const loss = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
+          const y = layer(a, w, b);
+          return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+        };
+        return [layer(x, filter, bias), ...tf.grads(loss)([x, filter, bias])];
+      });
+      expect(errors).toHaveLength(4);
+      for (const error of errors) expect(error).toBeLessThanOrEqual(1e-3);
+    }
+  });
+
+  it.each([
+    { transposeA: false, transposeB: true },
+    { transposeA: true, transposeB: false },
+    { transposeA: true, transposeB: true },
+  ])('matMul with transposeA $transposeA, transposeB $transposeB, 2-D and batched', async ({ transposeA, transposeB }) => {
+    const shape = (rows: number, cols: number, transposed: boolean, batch?: number) => {
+      const matrix = transposed ? [cols, rows] : [rows, cols];
+      return batch ? [batch, ...matrix] : matrix;
+    };
+    const inputs = [
+      randomInput(rng, shape(7, 5, transposeA)),
+      randomInput(rng, shape(5, 6, transposeB)),
+      randomInput(rng, shape(4, 3, transposeA, 2)),
+      randomInput(rng, shape(3, 8, transposeB, 2)),
+    ];
+    const errors = await compare(inputs, (a, b, batchedA, batchedB) => [
+      tf.matMul(a, b, transposeA, transposeB),
+      tf.matMul(batchedA, batchedB, transposeA, transposeB),
+    ]);
+    for (const error of errors) expect(error).toBeLessThanOrEqual(1e-5);
   });
 });
 
