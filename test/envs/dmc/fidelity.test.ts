@@ -9,32 +9,10 @@ import { Random } from '../../../common/random.ts';
 import { MODELS_FOLDER, substepsPerControlStep } from '../../../envs/dmc/env.ts';
 import { Physics } from '../../../envs/dmc/physics.ts';
 import { dmcTask } from '../../../envs/dmc/suite.ts';
-import { hasReference, maxDifference, REFERENCE_MODELS } from './reference.ts';
+import { differingArrays, hasReference, maxDifference, REFERENCE_MODELS } from './reference.ts';
 
 // One task per domain: the initial state and model fields it draws are what both models start from.
 const DOMAIN_TASKS = ['cartpole-swingup', 'pendulum-swingup', 'point_mass-easy', 'reacher-hard'];
-
-/** Names of the model's array fields whose bytes differ between the two models, and how many were compared. */
-function differingArrays(ours: Physics, theirs: Physics): { compared: number; differing: string[] } {
-  const differing: string[] = [];
-  let compared = 0;
-  for (const field of Object.getOwnPropertyNames(Object.getPrototypeOf(ours.model))) {
-    let a: unknown;
-    let b: unknown;
-    try {
-      a = (ours.model as unknown as Record<string, unknown>)[field];
-      b = (theirs.model as unknown as Record<string, unknown>)[field];
-    } catch {
-      continue; // accessors that are not plain fields
-    }
-    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) continue;
-    compared += 1;
-    const bytesA = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-    const bytesB = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-    if (!bytesA.equals(bytesB)) differing.push(field);
-  }
-  return { compared, differing };
-}
 
 const opened: Physics[] = [];
 async function open(path: string): Promise<Physics> {

@@ -18,7 +18,7 @@ import { tasks as ballInCup } from '../../../envs/dmc/tasks/ball_in_cup.ts';
 import { tasks as cheetah } from '../../../envs/dmc/tasks/cheetah.ts';
 import { tasks as finger } from '../../../envs/dmc/tasks/finger.ts';
 import { tasks as walker } from '../../../envs/dmc/tasks/walker.ts';
-import { applyModelFields, applyModelOverrides, hasReference, maxDifference, readRollout, REFERENCE_MODELS } from './reference.ts';
+import { applyModelFields, applyModelOverrides, differingArrays, hasReference, maxDifference, readRollout, REFERENCE_MODELS } from './reference.ts';
 
 const DOMAINS: Record<string, Record<string, TaskFactory>> = { finger, ball_in_cup: ballInCup, cheetah, walker };
 
@@ -74,30 +74,6 @@ afterAll(async () => {
   for (const physics of opened.values()) (await physics).delete();
 });
 
-/** Bytes of a typed-array view (a copy-free window on the module's memory). */
-function bytes(view: ArrayBufferView): Buffer {
-  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-}
-
-/** Names of the model's array fields whose contents differ, byte for byte, between the two models. */
-function differingArrays(ours: Physics, theirs: Physics): { compared: number; differing: string[] } {
-  const differing: string[] = [];
-  let compared = 0;
-  for (const field of Object.getOwnPropertyNames(Object.getPrototypeOf(ours.model))) {
-    let a: unknown;
-    let b: unknown;
-    try {
-      a = (ours.model as unknown as Record<string, unknown>)[field];
-      b = (theirs.model as unknown as Record<string, unknown>)[field];
-    } catch {
-      continue; // methods and accessors that need arguments
-    }
-    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || field === 'buffer') continue;
-    compared += 1;
-    if (!bytes(a).equals(bytes(b))) differing.push(field);
-  }
-  return { compared, differing };
-}
 
 describe.skipIf(!hasReference)('finger, ball_in_cup, cheetah, walker: the project models match dm_control models', () => {
   for (const domain of Object.keys(DOMAINS)) {

@@ -75,3 +75,25 @@ export function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst;
 }
+
+/** Names of the model's array fields whose contents differ, byte for byte, between two models, and how many were compared. */
+export function differingArrays(ours: Physics, theirs: Physics): { compared: number; differing: string[] } {
+  const differing: string[] = [];
+  let compared = 0;
+  for (const field of Object.getOwnPropertyNames(Object.getPrototypeOf(ours.model))) {
+    let a: unknown;
+    let b: unknown;
+    try {
+      a = (ours.model as unknown as Record<string, unknown>)[field];
+      b = (theirs.model as unknown as Record<string, unknown>)[field];
+    } catch {
+      continue; // methods and accessors that need arguments
+    }
+    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || field === 'buffer') continue;
+    compared += 1;
+    const bytesA = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const bytesB = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    if (!bytesA.equals(bytesB)) differing.push(field);
+  }
+  return { compared, differing };
+}
