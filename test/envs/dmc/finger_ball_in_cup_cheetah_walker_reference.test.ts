@@ -18,7 +18,7 @@ import { tasks as ballInCup } from '../../../envs/dmc/tasks/ball_in_cup.ts';
 import { tasks as cheetah } from '../../../envs/dmc/tasks/cheetah.ts';
 import { tasks as finger } from '../../../envs/dmc/tasks/finger.ts';
 import { tasks as walker } from '../../../envs/dmc/tasks/walker.ts';
-import { applyModelFields, applyModelOverrides, differingArrays, hasReference, maxDifference, readRollout, REFERENCE_MODELS } from './reference.ts';
+import { applyModelFields, applyModelOverrides, differingArrays, hasReference, maxDifference, readRollout, REFERENCE_MODELS, startRecordedEpisode } from './reference.ts';
 
 const DOMAINS: Record<string, Record<string, TaskFactory>> = { finger, ball_in_cup: ballInCup, cheetah, walker };
 
@@ -132,14 +132,7 @@ describe.skipIf(!hasReference)('finger, ball_in_cup, cheetah, walker: dm_control
       const tolerance = ROLLOUT_TOLERANCE[taskId];
       const env = await DmcEnv.create(makeTask(taskId));
       try {
-        // The reset applies the task's own model changes (finger-spin's hinge damping, ball_in_cup's contact weight).
-        await env.reset({ seed: 0 });
-        const { physics, task } = env;
-        expect(physics.timestep).toBe(rollout.physics_timestep);
-        expect(task.controlTimestep).toBe(rollout.control_timestep);
-        applyModelFields(physics, rollout.model);
-        physics.setState(rollout.qpos0, rollout.qvel0);
-        physics.afterReset();
+        const { physics, task } = await startRecordedEpisode(env, rollout);
         expectObservation(task.getObservation(physics), rollout.observation0, 1e-12, 'reset');
         let rewardTotal = 0;
         for (let index = 0; index < rollout.steps.length; index++) {

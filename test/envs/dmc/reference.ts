@@ -4,6 +4,8 @@
  * that need it skip where that folder is absent.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import type { DmcEnv } from '../../../envs/dmc/env.ts';
 import { fileURLToPath } from 'node:url';
 import type { Physics } from '../../../envs/dmc/physics.ts';
 import { MODEL_ROW_FIELDS, type ModelRowField } from '../../../envs/dmc/physics.ts';
@@ -96,4 +98,20 @@ export function differingArrays(ours: Physics, theirs: Physics): { compared: num
     if (!bytesA.equals(bytesB)) differing.push(field);
   }
   return { compared, differing };
+}
+
+/**
+ * Puts `env` where dm_control's recorded episode starts: a reset (which applies the
+ * task's own model changes), then the recorded model fields and state and
+ * dm_control's after-reset forward pass. Returns the env's physics and task.
+ */
+export async function startRecordedEpisode(env: DmcEnv, rollout: ReferenceRollout): Promise<Pick<DmcEnv, 'physics' | 'task'>> {
+  await env.reset({ seed: 0 });
+  const { physics, task } = env;
+  expect(physics.timestep).toBe(rollout.physics_timestep);
+  expect(task.controlTimestep).toBe(rollout.control_timestep);
+  applyModelFields(physics, rollout.model);
+  physics.setState(rollout.qpos0, rollout.qvel0);
+  physics.afterReset();
+  return { physics, task };
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadDmcEnv } from '../../../envs/dmc/suite.ts';
-import { applyModelFields, applyModelOverrides, hasReference, maxDifference, readRollout } from './reference.ts';
+import { applyModelFields, applyModelOverrides, hasReference, maxDifference, readRollout, startRecordedEpisode } from './reference.ts';
 
 const TASKS = [
   'cartpole-balance',
@@ -32,14 +32,7 @@ describe.skipIf(!hasReference)('DeepMind Control reference rollouts', () => {
       const rollout = readRollout(taskId);
       const env = await loadDmcEnv(taskId);
       try {
-        await env.reset({ seed: 0 });
-        const { physics, task } = env;
-        expect(physics.timestep).toBe(rollout.physics_timestep);
-        expect(task.controlTimestep).toBe(rollout.control_timestep);
-        // Recreate dm_control's start: its model fields and state, then its after-reset forward.
-        applyModelFields(physics, rollout.model);
-        physics.setState(rollout.qpos0, rollout.qvel0);
-        physics.afterReset();
+        const { physics, task } = await startRecordedEpisode(env, rollout);
         expectObservation(task.getObservation(physics), rollout.observation0, 1e-12, 'reset');
         for (let index = 0; index < rollout.steps.length; index++) {
           const expected = rollout.steps[index];
