@@ -28,15 +28,18 @@ function splitmix32(state: number): [number, number] {
   return [state, (z ^ (z >>> 16)) >>> 0];
 }
 
+/** 32-bit rotate left, as an int32 bit pattern. */
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
 
 export class Random {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  /**
+   * The four state words as int32 bit patterns. A typed array, not four number
+   * fields: V8 keeps a u32 above 2^30 in a field as a boxed double, which made
+   * every draw 3x slower (measured: 500 vs 160 ns per normal).
+   */
+  private readonly state = new Int32Array(4);
   /** The material this stream was derived from; `fork` hashes names onto it. */
   readonly key: string;
 
@@ -53,10 +56,7 @@ export class Random {
       words.push(out);
     }
     if (!words.some((w) => w !== 0)) words[0] = 1; // xoshiro's one forbidden state
-    this.s0 = words[0];
-    this.s1 = words[1];
-    this.s2 = words[2];
-    this.s3 = words[3];
+    this.state.set(words.map((w) => w | 0));
   }
 
   /** The stream named `name` under a run seed. */
@@ -71,17 +71,15 @@ export class Random {
 
   /** Uniform unsigned 32-bit integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
+    const s = this.state;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return result;
   }
 
@@ -152,7 +150,8 @@ export class Random {
   }
 
   getState(): RandomState {
-    return [this.s0, this.s1, this.s2, this.s3];
+    const [s0, s1, s2, s3] = this.state;
+    return [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0];
   }
 
   setState(state: RandomState): void {
@@ -160,6 +159,6 @@ export class Random {
       throw new Error(`Random.setState: expected four unsigned 32-bit integers, got ${JSON.stringify(state)}`);
     }
     if (state.every((w) => w === 0)) throw new Error('Random.setState: the all-zero state is not a valid xoshiro128** state');
-    [this.s0, this.s1, this.s2, this.s3] = state;
+    this.state.set(state.map((w) => w | 0));
   }
 }

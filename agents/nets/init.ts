@@ -11,15 +11,18 @@
  * factor (the tests check it) but it returns the full m x m Q (39200^2 for the
  * encoder's dense layer) and takes ~24 s at 512 x 512 in pure JS, so the reduced
  * factorisation is computed here: modified Gram-Schmidt on Float64Arrays for small
- * matrices, and for large ones (1024 x 1024 takes ~2.7 s that way) block classical
- * Gram-Schmidt with reorthogonalisation (CGS2), whose products run as tf matMuls
- * in float32 (orthogonal to ~1e-6, the weights' own precision).
+ * matrices; for large ones, products run as tf matMuls in float32 (orthogonal to
+ * ~1e-6, the weights' own precision): CholeskyQR2 for a few long vectors (the
+ * encoder's 50 x 39200 took 2.2 s by Gram-Schmidt), block classical Gram-Schmidt
+ * with reorthogonalisation (CGS2) for many (1024 x 1024 took 2.7 s by Gram-Schmidt).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../../common/random.ts';
 
-/** Above this many multiply-adds (short^2 x long) the block method on tf runs instead of float64 MGS. */
+/** Above this many multiply-adds (short^2 x long) the tf methods run instead of float64 MGS. */
 export const blockThreshold = 1e7;
+/** Vectors per block of block CGS2; up to this many, CholeskyQR2 orthonormalises them at once. */
+const BLOCK = 64;
 
 /**
  * A row-major [rows, cols] matrix with orthonormal columns (rows >= cols) or
@@ -35,7 +38,7 @@ export function orthogonal(rows: number, cols: number, rng: Random, gain = 1, th
   const vectors: Float64Array[] = [];
   for (let i = 0; i < short; i++) vectors.push(rng.fillNormal(new Float64Array(long)) as Float64Array);
   // Blocks pay off once there are several of them (a 50 x 39200 kernel is one block: MGS).
-  const q = short > 128 && short * short * long > threshold ? blockGramSchmidt(vectors) : gramSchmidt(vectors);
+  const q = short * short * long <= threshold ? gramSchmidt(vectors) : short <= BLOCK ? (choleskyQr2(vectors) ?? gramSchmidt(vectors)) : blockGramSchmidt(vectors);
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < short; i++) {
     const vector = q[i];
@@ -98,7 +101,7 @@ export function deltaOrthogonalKernel(size: number, inputChannels: number, outpu
  * far (C = V Q^T, V -= C Q, as untransposed tf matMuls against a kept Q^T), then
  * orthonormalised within itself by modified Gram-Schmidt in float64.
  */
-export function blockGramSchmidt(input: Float64Array[], block = 64): Float64Array[] {
+export function blockGramSchmidt(input: Float64Array[], block = BLOCK): Float64Array[] {
   const length = input[0].length;
   const out: Float64Array[] = [];
   let basis: tf.Tensor2D | null = null; // [k, length]
@@ -110,11 +113,14 @@ export function blockGramSchmidt(input: Float64Array[], block = 64): Float64Arra
       if (basis && basisTransposed) {
         const flat = new Float32Array(vectors.length * length);
         vectors.forEach((vector, i) => flat.set(vector, i * length));
-        const values = tf.tidy(() => {
+        // The tensor leaves tidy, not its values: tidy would walk a returned array element by element.
+        const result = tf.tidy(() => {
           let v = tf.tensor2d(flat, [vectors.length, length]);
           for (let pass = 0; pass < 2; pass++) v = tf.sub(v, tf.matMul(tf.matMul(v, basisTransposed!), basis!));
-          return v.dataSync() as Float32Array;
+          return v;
         });
+        const values = result.dataSync() as Float32Array;
+        result.dispose();
         projected = vectors.map((_, i) => new Float64Array(values.subarray(i * length, (i + 1) * length)));
       }
       const orthonormal = gramSchmidt(projected);
@@ -132,4 +138,66 @@ export function blockGramSchmidt(input: Float64Array[], block = 64): Float64Arra
     tf.dispose([basis, basisTransposed].filter((t): t is tf.Tensor2D => t !== null));
   }
   return out;
+}
+
+/**
+ * CholeskyQR2 (Fukaya et al., 2014) for a few long, well-conditioned vectors (the
+ * rows of V): the Gram matrix G = V V^T as one tf matMul, its Cholesky factor L in
+ * float64, V <- L^-1 V; twice, which brings the orthogonality to float32's level.
+ * R = L^T has a positive diagonal, so Q is the factor Gram-Schmidt gives. In
+ * float32 this needs cond(V) well below 1/sqrt(eps) ~ 4e3; it returns null when a
+ * Cholesky pivot falls below 1e-6 of G's largest diagonal entry (cond(V) above
+ * ~1e3), and the caller then uses Gram-Schmidt. The Gaussian draws here are far
+ * from that: a 50 x 39200 one has cond ~1.07.
+ */
+export function choleskyQr2(input: Float64Array[]): Float64Array[] | null {
+  const count = input.length;
+  const length = input[0].length;
+  const flat = new Float32Array(count * length);
+  input.forEach((vector, i) => flat.set(vector, i * length));
+  let v = tf.tensor2d(flat, [count, length]);
+  try {
+    for (let pass = 0; pass < 2; pass++) {
+      const gram = tf.tidy(() => tf.matMul(v, v, false, true));
+      const inverse = inverseCholesky(Float64Array.from(gram.dataSync()), count);
+      gram.dispose();
+      if (!inverse) return null;
+      const next: tf.Tensor2D = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(inverse), [count, count]), v));
+      v.dispose();
+      v = next;
+    }
+    const values = v.dataSync() as Float32Array;
+    return Array.from({ length: count }, (_, i) => Float64Array.from(values.subarray(i * length, (i + 1) * length)));
+  } finally {
+    v.dispose();
+  }
+}
+
+/** L^-1 (row-major n x n) for the Cholesky factor L of a symmetric matrix, or null if a pivot is too small. */
+function inverseCholesky(gram: Float64Array, n: number): Float64Array | null {
+  const lower = new Float64Array(n * n);
+  let largest = 0;
+  for (let i = 0; i < n; i++) largest = Math.max(largest, gram[i * n + i]);
+  for (let j = 0; j < n; j++) {
+    let pivot = gram[j * n + j];
+    for (let k = 0; k < j; k++) pivot -= lower[j * n + k] * lower[j * n + k];
+    if (!(pivot > 1e-6 * largest)) return null;
+    const diagonal = Math.sqrt(pivot);
+    lower[j * n + j] = diagonal;
+    for (let i = j + 1; i < n; i++) {
+      let sum = gram[i * n + j];
+      for (let k = 0; k < j; k++) sum -= lower[i * n + k] * lower[j * n + k];
+      lower[i * n + j] = sum / diagonal;
+    }
+  }
+  // Forward substitution, column by column of the identity.
+  const inverse = new Float64Array(n * n);
+  for (let column = 0; column < n; column++) {
+    for (let i = column; i < n; i++) {
+      let sum = i === column ? 1 : 0;
+      for (let k = column; k < i; k++) sum -= lower[i * n + k] * inverse[k * n + column];
+      inverse[i * n + column] = sum / lower[i * n + i];
+    }
+  }
+  return inverse;
 }

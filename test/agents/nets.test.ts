@@ -7,7 +7,7 @@ import { Random } from '../../common/random.ts';
 import { Adam } from '../../agents/nets/adam.ts';
 import { convRelu } from '../../agents/nets/conv.ts';
 import { convOutputSide } from '../../agents/nets/encoder.ts';
-import { deltaOrthogonalKernel, orthogonal, orthogonalKernel } from '../../agents/nets/init.ts';
+import { choleskyQr2, deltaOrthogonalKernel, orthogonal, orthogonalKernel } from '../../agents/nets/init.ts';
 import { linear } from '../../agents/nets/linear.ts';
 import { Parameters, softUpdate } from '../../agents/nets/parameters.ts';
 
@@ -53,6 +53,20 @@ describe('initialisation', () => {
     let largest = 0;
     for (let i = 0; i < reference.length; i++) largest = Math.max(largest, Math.abs(blocks[i] - reference[i]));
     expect(largest).toBeLessThan(1e-4);
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('CholeskyQR2 for a few long vectors matches modified Gram-Schmidt, and declines ill-conditioned ones', () => {
+    const tensors = tf.memory().numTensors;
+    const fast = orthogonal(20, 3000, new Random(6), 1, 0); // 20 <= one block: CholeskyQR2
+    const reference = orthogonal(20, 3000, new Random(6), 1, Infinity);
+    let largest = 0;
+    for (let i = 0; i < reference.length; i++) largest = Math.max(largest, Math.abs(fast[i] - reference[i]));
+    expect(largest).toBeLessThan(1e-5);
+    const rng = new Random(7);
+    const base = rng.fillNormal(new Float64Array(500)) as Float64Array;
+    const nearlyParallel = base.map((x) => x + 1e-5 * rng.normal());
+    expect(choleskyQr2([base, nearlyParallel])).toBeNull();
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
