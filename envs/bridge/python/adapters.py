@@ -1,6 +1,8 @@
 """Env ids to vectors of envs. An id is `<library>/<name>`:
 
-- `gymnasium/<id>`: `gymnasium.make(id, **kwargs)` (render_mode defaults to rgb_array).
+- `gymnasium/<id>`: `gymnasium.make(id, **kwargs)` (render_mode defaults to rgb_array);
+  kwargs `pixels` (true: observe the rendered frame; "dict": {pixels, state}) and
+  `pixel_size` ([height, width], area-resampled) are the adapter's (pixels.py).
 - `dm_control/<domain>-<task>`: the suite task with pixel observations from
   `physics.render(height, width, camera_id)`; kwargs height, width, camera_id,
   from_pixels (false gives the flattened state vector), plus task kwargs.
@@ -22,6 +24,7 @@ import sys
 
 import numpy as np
 
+from pixels import add_pixels, pixel_options
 from vector import Copies, ProtocolError
 
 
@@ -63,6 +66,32 @@ def _python_class(name, env_id):
     if env_class is None:
         raise ProtocolError(f'env "{env_id}": module "{module_name}" has no attribute "{class_name}"')
     return env_class
+
+
+def _gymnasium_factory(name, kwargs, env_id):
+    """`gymnasium.make(name, **kwargs)` with render_mode rgb_array unless stated,
+    and the `pixels` / `pixel_size` kwargs of pixels.py."""
+    kwargs, pixels, size = pixel_options(kwargs, env_id)
+    kwargs.setdefault('render_mode', 'rgb_array')
+    if kwargs['render_mode'] != 'human':
+        # pygame (classic control's renderer) draws off-screen; without these SDL looks
+        # for a display and a sound card, and complains on stderr when there is none.
+        os.environ.setdefault('SDL_VIDEODRIVER', 'dummy')
+        os.environ.setdefault('SDL_AUDIODRIVER', 'dummy')
+    os.environ.setdefault('PYGAME_HIDE_SUPPORT_PROMPT', '1')  # pygame's banner goes to stdout
+    gymnasium = _require('gymnasium', 'gymnasium', env_id)
+
+    def make():
+        env = gymnasium.make(name, **kwargs)
+        if not pixels:
+            return env
+        try:
+            return add_pixels(gymnasium, env, pixels, size)
+        except Exception:
+            env.close()
+            raise
+
+    return make
 
 
 _mujoco_gl_chosen = False
@@ -199,9 +228,7 @@ def make_vector(env_id, kwargs, num_envs, autoreset_mode):
         return ProcgenVector(_require('procgen', 'procgen', env_id), name, num_envs, autoreset_mode, kwargs)
     mode = autoreset_mode or 'next-step'
     if library == 'gymnasium':
-        gymnasium = _require('gymnasium', 'gymnasium', env_id)
-        kwargs = dict({'render_mode': 'rgb_array'}, **kwargs)
-        return Copies(lambda: gymnasium.make(name, **kwargs), num_envs, mode)
+        return Copies(_gymnasium_factory(name, kwargs, env_id), num_envs, mode)
     if library == 'dm_control':
         domain, dash, task = name.partition('-')
         if not dash:

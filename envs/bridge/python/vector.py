@@ -10,7 +10,7 @@ dtype; Discrete: n, start; Dict: spaces), so gymnasium itself is not needed.
 
 import numpy as np
 
-from wire import ProtocolError, to_wire_array
+from wire import INT32_MAX, INT32_MIN, ProtocolError, to_wire_array
 
 # 'disabled' serves one env without autoreset (RemoteEnv); the other two are Gymnasium 1.x's.
 AUTORESET_MODES = ('next-step', 'same-step', 'disabled')
@@ -50,8 +50,7 @@ def describe_space(space, role, action=False):
         if action:
             raise ProtocolError(f'{role} space {space} is a Dict; the bridge steps Box or Discrete actions')
         return {'kind': 'dict', 'spaces': {key: describe_space(sub, f'{role}.{key}') for key, sub in space.spaces.items()}}
-    dtype = np.dtype(space.dtype)
-    wire = '<f4' if action and dtype.kind == 'f' else to_wire_array(np.zeros(0, dtype)).dtype.str
+    wire = '<f4' if action and np.dtype(space.dtype).kind == 'f' else wire_dtypes(space).str
     shape = [int(d) for d in space.shape]
     return {'kind': 'box', 'dtype': wire, 'shape': shape, 'low': _bound(space.low), 'high': _bound(space.high)}
 
@@ -108,13 +107,42 @@ class ActionCheck:
         return list(actions.copy())  # writable: the received frame is read-only
 
 
-def stack(observations, space):
-    """Per-copy observations batched along a new leading axis."""
-    if space_kind(space) == 'dict':
-        return {key: stack([o[key] for o in observations], sub) for key, sub in space.spaces.items()}
+def wire_dtypes(space):
+    """The numpy dtype observations of `space` travel as: one per Box (a dict of them
+    for a Dict space), int32 for Discrete. Integers wider than 32 bits travel as int32
+    when the space's bounds fit and as float64 otherwise, decided once from the space
+    so that the space described and every observation sent agree (PROTOCOL.md, Dtypes)."""
+    kind = space_kind(space)
+    if kind == 'dict':
+        return {key: wire_dtypes(sub) for key, sub in space.spaces.items()}
+    if kind == 'discrete':
+        return np.dtype('<i4')
+    if kind is None:
+        return None
+    dtype = np.dtype(space.dtype)
+    if dtype.kind in 'iu' and dtype.itemsize >= 4 and dtype.str != '<i4':
+        fits = np.all(np.asarray(space.low) >= INT32_MIN) and np.all(np.asarray(space.high) <= INT32_MAX)
+        return np.dtype('<i4') if fits else np.dtype('<f8')
+    return to_wire_array(np.zeros(0, dtype)).dtype
+
+
+def as_wire(observation, dtypes):
+    """One observation in its wire dtypes (`final_obs` of same-step autoreset)."""
+    if isinstance(dtypes, dict):
+        return {key: as_wire(observation[key], dtype) for key, dtype in dtypes.items()}
+    return np.asarray(observation, dtype=dtypes)
+
+
+def stack(observations, dtypes):
+    """Per-copy observations batched along a new leading axis in their wire dtypes.
+    Gymnasium's vector envs batch into a buffer of the space's dtype too, so an env
+    whose float64 observations declare float32 still sends what it declared."""
+    if isinstance(dtypes, dict):
+        return {key: stack([o[key] for o in observations], dtype) for key, dtype in dtypes.items()}
     if len(observations) == 1:
-        return np.asarray(observations[0])[None]  # a view: one copy needs no batch buffer
-    return np.stack(observations)
+        return np.asarray(observations[0], dtype=dtypes)[None]  # a view when the dtype is right: no batch buffer
+    batch = np.stack(observations)
+    return batch if dtypes is None else batch.astype(dtypes, copy=False)
 
 
 class Copies:
@@ -136,6 +164,7 @@ class Copies:
         self.observation_space = first.observation_space
         self.action_space = first.action_space
         self.metadata = dict(getattr(first, 'metadata', None) or {})
+        self.observation_dtypes = wire_dtypes(self.observation_space)
         self.needs_reset = [False] * num_envs
         # Float Box actions arrive as float32 (the wire's action dtype); envs of another float dtype get a cast.
         self.action_dtype = np.dtype(getattr(self.action_space, 'dtype', None) or np.int64)
@@ -144,7 +173,7 @@ class Copies:
     def reset(self, seeds, options):
         results = [env.reset(seed=seed, options=options) for env, seed in zip(self.envs, seeds)]
         self.needs_reset = [False] * self.num_envs
-        return stack([obs for obs, _ in results], self.observation_space), [dict(info) for _, info in results]
+        return stack([obs for obs, _ in results], self.observation_dtypes), [dict(info) for _, info in results]
 
     def step(self, actions):
         """Rewards, terminated and truncated come back as lists (what the reply sends)."""
@@ -163,12 +192,12 @@ class Copies:
             rewards[i], terminated[i], truncated[i] = float(reward), bool(term), bool(trunc)
             if (term or trunc) and self.autoreset_mode == 'same-step':
                 reset_obs, reset_info = env.reset()
-                info = dict(reset_info, final_obs=obs, final_info=info)
+                info = dict(reset_info, final_obs=as_wire(obs, self.observation_dtypes), final_info=info)
                 obs = reset_obs
             elif (term or trunc) and self.autoreset_mode == 'next-step':
                 self.needs_reset[i] = True
             observations[i], infos[i] = obs, info
-        return stack(observations, self.observation_space), rewards, terminated, truncated, infos
+        return stack(observations, self.observation_dtypes), rewards, terminated, truncated, infos
 
     def render(self, index):
         render = getattr(self.envs[index], 'render', None)
