@@ -3,6 +3,8 @@
  * 1 and 8 copies per request, over tcp and ipc, served by the Python server and
  * the Node server, next to raw ZeroMQ (a ROUTER that answers every request with
  * the same sizes of frames and does nothing else) in the same two languages.
+ * Every server runs in its own process (bench/_bridge_peer.ts for the Node ones),
+ * as `rad serve` and server.py do; the clients share this one.
  *
  * Clients are measured in interleaved 100 ms slices (median slice reported), so
  * that a machine shared with other work loads them alike.
@@ -14,10 +16,9 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dealer, Router } from 'zeromq';
+import { Dealer } from 'zeromq';
 import type { NdArray } from '../common/ndarray.ts';
 import { RemoteEnv, RemoteVectorEnv } from '../envs/bridge/client.ts';
-import { serveEnvs } from '../envs/bridge/node_server.ts';
 import { findPython, startPythonServer } from '../envs/bridge/python_server.ts';
 import { PixelEnv } from '../test/envs/bridge/pixel_env.ts';
 
@@ -102,12 +103,13 @@ while True:
     socket.send_multipart([parts[0], header, frame], copy=False)
 `;
 
-async function rawPython(bind: string): Promise<{ endpoint: string; stop: () => void }> {
-  const child = spawn(findPython(), ['-c', RAW_PYTHON, bind], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a peer process (command line `args`) that prints `rad-bridge ready <endpoint>` once bound. */
+async function startPeer(command: string, args: string[]): Promise<{ endpoint: string; stop: () => void }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   process.once('exit', () => child.kill('SIGKILL')); // never leave it behind, even on a crash
   let output = '';
   const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('raw Python server did not start in 20 s')), 20_000);
+    const timer = setTimeout(() => reject(new Error(`bench peer ${args.join(' ')} did not start in 20 s`)), 20_000);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /rad-bridge ready (\S+)\n/.exec(output);
@@ -116,25 +118,15 @@ async function rawPython(bind: string): Promise<{ endpoint: string; stop: () => 
         resolve(match[1]);
       }
     });
-    child.once('exit', (code) => reject(new Error(`raw Python server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`bench peer ${args.join(' ')} exited with ${code}`)));
   });
   return { endpoint, stop: () => child.kill('SIGKILL') };
 }
 
-async function rawNode(bind: string): Promise<{ endpoint: string; stop: () => void }> {
-  const router = new Router({ linger: 0 });
-  await router.bind(bind);
-  const header = new Uint8Array(120);
-  const frames = new Map<number, Uint8Array>();
-  void (async () => {
-    for await (const [identity, , action] of router) {
-      const copies = action.byteLength / 8;
-      if (!frames.has(copies)) frames.set(copies, new Uint8Array(FRAME * copies));
-      await router.send([identity, header, frames.get(copies)!]);
-    }
-  })().catch(() => undefined);
-  return { endpoint: router.lastEndpoint!, stop: () => router.close() };
-}
+const PEER = join(process.cwd(), 'bench', '_bridge_peer.ts');
+const rawPython = (bind: string) => startPeer(findPython(), ['-c', RAW_PYTHON, bind]);
+const rawNode = (bind: string) => startPeer(process.execPath, ['--import', 'tsx', PEER, 'raw', bind]);
+const nodeServer = (bind: string) => startPeer(process.execPath, ['--import', 'tsx', PEER, 'node', bind]);
 
 /**
  * The test env's own step (no bridge, no socket) in microseconds: the bridge's
@@ -182,11 +174,8 @@ try {
   for (const transport of ['tcp', 'ipc']) {
     const python = await startPythonServer({ bind: endpointFor(transport, 'python'), pythonPath: [ENV_FOLDER] });
     stops.push(() => python.stop());
-    const node = await serveEnvs({
-      bind: endpointFor(transport, 'node'),
-      makeEnv: (_id, kwargs) => new PixelEnv({ size: kwargs.size as number, episodeLength: kwargs.episode_length as number }),
-    });
-    stops.push(() => node.close());
+    const node = await nodeServer(endpointFor(transport, 'node'));
+    stops.push(node.stop);
     const rawPy = await rawPython(endpointFor(transport, 'rawpy'));
     stops.push(rawPy.stop);
     const rawJs = await rawNode(endpointFor(transport, 'rawnode'));

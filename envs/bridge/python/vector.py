@@ -68,7 +68,9 @@ class ActionCheck:
             self.high = np.broadcast_to(np.asarray(description['high'], np.float64).astype(dtype), shape)
             # Small actions are checked in plain Python: numpy's per-call cost dominates there.
             self.small = self.low.size <= 64
-            self.bounds = list(zip(self.low.ravel().tolist(), self.high.ravel().tolist()))
+            # The bounds of every element of a whole batch, flattened as the batch is.
+            self.batch_low = self.low.ravel().tolist() * num_envs
+            self.batch_high = self.high.ravel().tolist() * num_envs
 
     def __call__(self, actions):
         description, n = self.description, self.num_envs
@@ -92,9 +94,12 @@ class ActionCheck:
         if list(actions.shape) != expected_shape:
             raise ProtocolError(f'actions have shape {list(actions.shape)}; expected {expected_shape}')
         if self.small:
-            values = actions.ravel().tolist()
-            bounds = self.bounds * n
-            if all(low <= x <= high for x, (low, high) in zip(values, bounds)):  # NaN fails both
+            inside = True
+            for x, low, high in zip(actions.ravel().tolist(), self.batch_low, self.batch_high):
+                if not low <= x <= high:  # NaN fails both
+                    inside = False
+                    break
+            if inside:
                 return list(actions.copy())  # writable: the received frame is read-only
         outside = ~((actions >= self.low) & (actions <= self.high))  # NaN is outside
         if outside.any():

@@ -224,12 +224,22 @@ def to_wire_array(array):
     return array
 
 
+# Array references packed before, by (frame index, dtype, shape): a step reply
+# carries the same one every time, and packing it anew cost a fifth of the reply.
+_packed_references = {}
+
+
 def _default(value, frames):
     if isinstance(value, np.ndarray):
         array = to_wire_array(value)
-        reference = packb([len(frames), array.dtype.str, list(array.shape)], None)
+        key = (len(frames), array.dtype.str, array.shape)
+        reference = _packed_references.get(key)
+        if reference is None:
+            if len(_packed_references) > 1024:
+                _packed_references.clear()
+            reference = _packed_references[key] = make_ext(FRAME_EXTENSION, packb([key[0], key[1], list(key[2])], None))
         frames.append(array)
-        return make_ext(FRAME_EXTENSION, reference)
+        return reference
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (set, frozenset)):
@@ -264,7 +274,29 @@ def encode_message(header):
     return _encoder.encode(header)
 
 
+# Validated references by their payload bytes: (frame index, dtype, shape, byte count).
+# Requests repeat the same few (a step's actions), so each is parsed and checked once.
+_parsed_references = {}
+
+
 def _array_from_reference(payload, frames):
+    parsed = _parsed_references.get(payload)
+    if parsed is None:
+        parsed = _parse_reference(payload, len(frames))
+        if len(_parsed_references) > 1024:
+            _parsed_references.clear()
+        _parsed_references[payload] = parsed
+    index, dtype, shape, expected = parsed
+    if index >= len(frames):
+        raise ProtocolError(f'array reference to frame {index!r}, but the message has {len(frames)} array frames')
+    frame = frames[index]
+    if len(frame) != expected:
+        raise ProtocolError(f'array {dtype.str} {shape} needs {expected} bytes, frame {index + 1} has {len(frame)}')
+    return np.frombuffer(frame, dtype=dtype).reshape(shape)
+
+
+def _parse_reference(payload, frame_count):
+    """A reference's payload to (index, dtype, shape, bytes), or a ProtocolError naming what is wrong."""
     try:
         reference = unpackb(payload, None)
     except Exception as error:
@@ -272,8 +304,8 @@ def _array_from_reference(payload, frames):
     if not isinstance(reference, list) or len(reference) != 3:
         raise ProtocolError(f'an array reference must be [frame index, dtype, shape], got {reference!r}')
     index, dtype, shape = reference
-    if not isinstance(index, int) or not 0 <= index < len(frames):
-        raise ProtocolError(f'array reference to frame {index!r}, but the message has {len(frames)} array frames')
+    if not isinstance(index, int) or not 0 <= index < frame_count:
+        raise ProtocolError(f'array reference to frame {index!r}, but the message has {frame_count} array frames')
     if dtype not in _DTYPES:
         raise ProtocolError(f'unknown dtype {dtype!r}; expected one of {", ".join(WIRE_DTYPES)}')
     if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
@@ -282,10 +314,7 @@ def _array_from_reference(payload, frames):
     expected = dtype.itemsize
     for d in shape:
         expected *= d
-    frame = frames[index]
-    if len(frame) != expected:
-        raise ProtocolError(f'array {dtype.str} {shape} needs {expected} bytes, frame {index + 1} has {len(frame)}')
-    return np.frombuffer(frame, dtype=dtype).reshape(shape)
+    return index, dtype, tuple(shape), expected
 
 
 def decode_message(parts):
