@@ -7,11 +7,13 @@
  * module's memory grows, so each read takes a fresh view and copies it.
  *
  * What is drawn follows dm_control's default scene options: geoms and sites of
- * groups 0, 1 and 2 (groups 3 to 5 are hidden), not fully transparent.
+ * groups 0, 1 and 2 (groups 3 to 5 are hidden), not fully transparent, and the
+ * spatial tendons of those groups as capsules (tendons.ts).
  */
 import type { MjData, MjModel } from 'mujoco-js';
 import { readSky, type Sky } from './sky.ts';
 import { readPlaneTextures, type PlaneTexture } from './texture.ts';
+import { CATENARY_POINTS, drawnTendons, updateTendonSegments, type DrawnTendon } from './tendons.ts';
 
 // mjtGeom
 export const GEOM_PLANE = 0;
@@ -63,14 +65,19 @@ function triple(view: ArrayLike<number>, offset: number): [number, number, numbe
   return [view[offset], view[offset + 1], view[offset + 2]];
 }
 
+/** What a scene object is drawn from (`Scene.isSite`). */
+export const FROM_GEOM = 0;
+export const FROM_SITE = 1;
+export const FROM_TENDON = 2;
+
 /**
- * The drawable objects (visible geoms, then visible sites) with their static
+ * The drawable objects (visible geoms, then visible sites, then tendon segments) with their static
  * properties; sizes and colours are re-read per frame because tasks randomise
  * them at reset (`geom_size`, `geom_rgba`, `mat_rgba`).
  */
 export class Scene {
   readonly count: number;
-  /** Per object: 0 for a geom, 1 for a site, and its index among those. */
+  /** Per object: FROM_GEOM, FROM_SITE or FROM_TENDON (a segment), and its index among those (`sourceIndex`). */
   readonly isSite: Uint8Array;
   readonly sourceIndex: Int32Array;
   readonly type: Int32Array;
@@ -90,6 +97,11 @@ export class Scene {
   readonly cameraFovy: Float64Array;
   readonly freeCamera: FreeCamera;
   readonly ncam: number;
+
+  /** The tendons drawn; their capsule slots are the objects from `firstTendonObject` on. */
+  private readonly tendons: DrawnTendon[];
+  private readonly firstTendonObject: number;
+  private readonly stringPoints = new Float64Array(3 * CATENARY_POINTS);
 
   // Per frame.
   readonly size: Float64Array;
@@ -120,6 +132,14 @@ export class Scene {
         sourceIndex.push(i);
       }
     }
+    this.tendons = drawnTendons(model);
+    this.firstTendonObject = isSite.length;
+    for (const tendon of this.tendons) {
+      for (let slot = 0; slot < tendon.slots; slot++) {
+        isSite.push(FROM_TENDON);
+        sourceIndex.push(tendon.index);
+      }
+    }
     const n = isSite.length;
     this.count = n;
     this.isSite = Uint8Array.from(isSite);
@@ -146,11 +166,12 @@ export class Scene {
     const texType = model.tex_type as Int32Array;
     const texturesById = new Map<number, number>();
     const planeTextureIds: number[] = [];
+    const tendonMat = model.tendon_matid as Int32Array;
     for (let k = 0; k < n; k++) {
       const i = this.sourceIndex[k];
-      const site = this.isSite[k] === 1;
-      this.type[k] = site ? siteType[i] : geomType[i];
-      const mat = site ? siteMat[i] : geomMat[i];
+      const from = this.isSite[k];
+      this.type[k] = from === FROM_TENDON ? GEOM_CAPSULE : from === FROM_SITE ? siteType[i] : geomType[i];
+      const mat = from === FROM_TENDON ? tendonMat[i] : from === FROM_SITE ? siteMat[i] : geomMat[i];
       this.materialId[k] = mat;
       // Without a material MuJoCo's defaults apply (mjvGeom: specular .5, shininess .5).
       this.specular[k] = mat >= 0 ? matSpecular[mat] : 0.5;
@@ -234,9 +255,12 @@ export class Scene {
     const geomMat = data.geom_xmat as Float64Array;
     const sitePos = data.site_xpos as Float64Array;
     const siteMat = data.site_xmat as Float64Array;
-    for (let k = 0; k < this.count; k++) {
+    const tendonRgba = model.tendon_rgba as Float32Array;
+    for (let k = this.firstTendonObject; k < this.count; k++) this.copyColour(k, 4 * this.sourceIndex[k], tendonRgba, matRgba);
+    updateTendonSegments(model, data, this.tendons, this.firstTendonObject, this.stringPoints, this.position, this.rotation, this.size);
+    for (let k = 0; k < this.firstTendonObject; k++) {
       const i = this.sourceIndex[k];
-      const site = this.isSite[k] === 1;
+      const site = this.isSite[k] === FROM_SITE;
       const size = site ? siteSize : geomSize;
       const pos = site ? sitePos : geomPos;
       const mat = site ? siteMat : geomMat;
@@ -246,13 +270,7 @@ export class Scene {
         this.position[3 * k + j] = pos[3 * i + j];
       }
       for (let j = 0; j < 9; j++) this.rotation[9 * k + j] = mat[9 * i + j];
-      // MuJoCo's rule: the material colour, unless the object's own rgba differs from the default.
-      const m = this.materialId[k];
-      const own = 4 * i;
-      const isDefault = rgba[own] === 0.5 && rgba[own + 1] === 0.5 && rgba[own + 2] === 0.5 && rgba[own + 3] === 1;
-      const source = m >= 0 && isDefault ? matRgba : rgba;
-      const offset = m >= 0 && isDefault ? 4 * m : own;
-      for (let j = 0; j < 4; j++) this.rgba[4 * k + j] = source[offset + j];
+      this.copyColour(k, 4 * i, rgba, matRgba);
     }
     const camPos = data.cam_xpos as Float64Array;
     const camMat = data.cam_xmat as Float64Array;
@@ -267,6 +285,15 @@ export class Scene {
         this.lightDirection[3 * l + j] = lightDir[3 * i + j];
       }
     }
+  }
+
+  /** MuJoCo's rule: the material's colour, unless the object's own rgba (at `own`) differs from the default grey. */
+  private copyColour(k: number, own: number, rgba: Float32Array, matRgba: Float32Array): void {
+    const m = this.materialId[k];
+    const isDefault = rgba[own] === 0.5 && rgba[own + 1] === 0.5 && rgba[own + 2] === 0.5 && rgba[own + 3] === 1;
+    const source = m >= 0 && isDefault ? matRgba : rgba;
+    const offset = m >= 0 && isDefault ? 4 * m : own;
+    for (let j = 0; j < 4; j++) this.rgba[4 * k + j] = source[offset + j];
   }
 }
 
