@@ -99,7 +99,8 @@ export function deltaOrthogonalKernel(size: number, inputChannels: number, outpu
 /**
  * Block CGS2: each block of 64 vectors is projected twice against the basis so
  * far (C = V Q^T, V -= C Q, as untransposed tf matMuls against a kept Q^T), then
- * orthonormalised within itself by modified Gram-Schmidt in float64.
+ * orthonormalised within itself by CholeskyQR2 (modified Gram-Schmidt in float64
+ * where the block is too ill-conditioned for it, as the last block of a square matrix can be).
  */
 export function blockGramSchmidt(input: Float64Array[], block = BLOCK): Float64Array[] {
   const length = input[0].length;
@@ -123,7 +124,7 @@ export function blockGramSchmidt(input: Float64Array[], block = BLOCK): Float64A
         result.dispose();
         projected = vectors.map((_, i) => new Float64Array(values.subarray(i * length, (i + 1) * length)));
       }
-      const orthonormal = gramSchmidt(projected);
+      const orthonormal = choleskyQr2(projected) ?? gramSchmidt(projected);
       out.push(...orthonormal);
       const rows = new Float32Array(orthonormal.length * length);
       orthonormal.forEach((vector, i) => rows.set(vector, i * length));
