@@ -124,9 +124,17 @@ class Session {
   }
 }
 
+/**
+ * How long `connect` waits for the server's hello: a live server answers at
+ * once, so nothing listening fails here in seconds rather than after the long
+ * `make` timeout (ZeroMQ's connect itself never fails, it keeps retrying).
+ */
+const HELLO_TIMEOUT_MS = 10_000;
+
 async function openSession(options: RemoteVectorOptions, request: { num_envs?: number; autoreset_mode?: string }): Promise<Session> {
   const session = new Session(options, request);
   try {
+    await session.call('hello', {}, Math.min(options.timeoutMs ?? HELLO_TIMEOUT_MS, HELLO_TIMEOUT_MS));
     await session.make();
   } catch (error) {
     session.connection.close();

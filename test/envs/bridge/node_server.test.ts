@@ -111,6 +111,14 @@ describe('Node server', () => {
     }
   });
 
+  it('fails to connect within seconds where no server listens, even with a long make timeout', async () => {
+    const endpoint = `ipc://${join(tmpdir(), `rad-bridge-nobody-${process.pid}.sock`)}`;
+    const started = Date.now();
+    const connecting = RemoteEnv.connect({ endpoint, envId: 'pixel', timeoutMs: 800, makeTimeoutMs: 600_000 });
+    await expect(connecting).rejects.toThrow(/remote env "pixel".*command "hello": no reply from .* within 800 ms/);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it('makes the env again on reset after the server was replaced', async () => {
     const endpoint = `ipc://${join(tmpdir(), `rad-bridge-node-replaced-${process.pid}.sock`)}`;
     let local = await serveEnvs({ bind: endpoint, makeEnv });
