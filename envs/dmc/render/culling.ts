@@ -123,7 +123,7 @@ export class Culling {
   }
 
   /** Reflects a world point across the ground plane, in place. */
-  private mirror(point: Float64Array): void {
+  mirror(point: Float64Array): void {
     const { scene } = this;
     const g = this.ground;
     const rot = scene.rotation;

@@ -16,6 +16,10 @@
  *   terms[0..2] diffuse factor of lights without shadows, terms[3..5] their specular;
  *   then per model light l: terms[6 + 6l ..] diffuse factor, terms[9 + 6l ..] specular.
  * The colour is surface * (terms diffuse) + (terms specular), summed over visible lights.
+ * Plane grid vertices keep that colour itself per part (unshadowed, then per light:
+ * 3 + 3l values), for the plane's colour of the frame: half the values to
+ * interpolate per pixel, and the same colour up to rounding (the map from terms to
+ * colour is affine, so it commutes with the interpolation).
  */
 import { GEOM_PLANE, type Scene } from './scene.ts';
 
@@ -30,15 +34,23 @@ const MAX_VERTICES = 1 << 16;
 interface PlaneGrid {
   columns: number;
   rows: number;
-  /** Per vertex: the frame it was computed in, and its terms (single precision: a few MB less for long floors). */
+  /** Per vertex: the frame it was computed in, and its colour parts (single precision: a few MB less for long floors). */
   stamp: Int32Array;
-  terms: Float32Array;
+  parts: Float32Array;
 }
 
 export class Lighting {
   readonly input = new Float64Array(LIGHTING_INPUT);
   readonly terms: Float64Array;
   readonly termCount: number;
+  /** Colour parts per point of a plane (unshadowed, then per light), as `interpolatePlane` writes them. */
+  readonly partCount: number;
+  /** Per plane: the sizes its grid was laid out for, and the grid's columns and rows (0: no grid). */
+  private readonly gridKey: Float64Array;
+  private readonly gridShape: Int32Array;
+  /** The surface colour of the plane being interpolated (its vertices' parts are lit with it). */
+  readonly surface = new Float64Array(3);
+  private readonly vertexTerms: Float64Array;
   private readonly scene: Scene;
   private readonly grids: (PlaneGrid | null)[];
   private readonly corner = new Float64Array(LIGHTING_INPUT);
@@ -57,6 +69,10 @@ export class Lighting {
     this.specularFloor = this.exponent.map((exponent) => Math.exp(Math.log(1e-3) / Math.max(exponent, 1e-3)));
     this.termCount = 6 + 6 * scene.lights.length;
     this.terms = new Float64Array(this.termCount);
+    this.vertexTerms = new Float64Array(this.termCount);
+    this.partCount = 3 + 3 * scene.lights.length;
+    this.gridKey = new Float64Array(3 * scene.count).fill(NaN);
+    this.gridShape = new Int32Array(2 * scene.count);
     this.grids = Array.from({ length: scene.count }, () => null);
   }
 
@@ -71,25 +87,36 @@ export class Lighting {
   }
 
   /**
-   * For a plane with a coarse render grid: the terms interpolated from the vertices
-   * of the grid quad holding point (local[0], local[1]) of the plane's frame,
-   * into `terms`; returns 0 (nothing written) for other objects.
+   * For a plane with a coarse render grid: the colour parts (for the colour in
+   * `surface`) interpolated from the vertices of the grid quad holding point
+   * (local[0], local[1]) of the plane's frame, into `parts` (partCount values);
+   * returns 0 (nothing written) for other objects.
    */
-  interpolatePlane(k: number, local: Float64Array): number {
-    const { scene } = this;
+  interpolatePlane(k: number, local: Float64Array, parts: Float64Array): number {
+    const { scene, gridKey, gridShape } = this;
     if (scene.type[k] !== GEOM_PLANE) return 0;
     const p = 3 * k;
     const sx = scene.size[p];
     const sy = scene.size[p + 1];
     const spacing = scene.size[p + 2];
-    if (!(sx > 0 && sy > 0 && spacing > 0)) return 0;
+    if (gridKey[p] !== sx || gridKey[p + 1] !== sy || gridKey[p + 2] !== spacing) {
+      // The grid's shape, worked out again only when the plane's sizes change.
+      gridKey[p] = sx;
+      gridKey[p + 1] = sy;
+      gridKey[p + 2] = spacing;
+      const columns = Math.max(1, Math.ceil((2 * sx) / spacing - 1e-9));
+      const rows = Math.max(1, Math.ceil((2 * sy) / spacing - 1e-9));
+      const gridded = sx > 0 && sy > 0 && spacing > 0 && (columns + 1) * (rows + 1) <= MAX_VERTICES;
+      gridShape[2 * k] = gridded ? columns : 0;
+      gridShape[2 * k + 1] = gridded ? rows : 0;
+    }
+    const columns = gridShape[2 * k];
+    const rows = gridShape[2 * k + 1];
+    if (columns === 0) return 0;
     let grid = this.grids[k];
-    const columns = Math.max(1, Math.ceil((2 * sx) / spacing - 1e-9));
-    const rows = Math.max(1, Math.ceil((2 * sy) / spacing - 1e-9));
-    if ((columns + 1) * (rows + 1) > MAX_VERTICES) return 0;
     if (!grid || grid.columns !== columns || grid.rows !== rows) {
       const vertices = (columns + 1) * (rows + 1);
-      grid = { columns, rows, stamp: new Int32Array(vertices).fill(-1), terms: new Float32Array(vertices * this.termCount) };
+      grid = { columns, rows, stamp: new Int32Array(vertices).fill(-1), parts: new Float32Array(vertices * this.partCount) };
       this.grids[k] = grid;
       this.lastPlane = -1;
     }
@@ -99,7 +126,7 @@ export class Lighting {
     const row = Math.min(rows - 1, Math.max(0, Math.floor(v)));
     const fu = Math.min(1, Math.max(0, u - column));
     const fv = Math.min(1, Math.max(0, v - row));
-    const count = this.termCount;
+    const count = this.partCount;
     const stride = columns + 1;
     const v00 = row * stride + column;
     // Neighbouring pixels mostly fall in the same quad: its vertices are lit already.
@@ -116,14 +143,16 @@ export class Lighting {
     const w01 = fu * (1 - fv);
     const w10 = (1 - fu) * fv;
     const w11 = fu * fv;
-    const values = grid.terms;
-    const terms = this.terms;
+    const values = grid.parts;
     const b00 = v00 * count;
     const b01 = b00 + count;
     const b10 = (v00 + stride) * count;
     const b11 = b10 + count;
-    for (let i = 0; i < count; i++) {
-      terms[i] = w00 * values[b00 + i] + w01 * values[b01 + i] + w10 * values[b10 + i] + w11 * values[b11 + i];
+    // Parts come in RGB triples.
+    for (let i = 0; i < count; i += 3) {
+      parts[i] = w00 * values[b00 + i] + w01 * values[b01 + i] + w10 * values[b10 + i] + w11 * values[b11 + i];
+      parts[i + 1] = w00 * values[b00 + i + 1] + w01 * values[b01 + i + 1] + w10 * values[b10 + i + 1] + w11 * values[b11 + i + 1];
+      parts[i + 2] = w00 * values[b00 + i + 2] + w01 * values[b01 + i + 2] + w10 * values[b10 + i + 2] + w11 * values[b11 + i + 2];
     }
     return 1;
   }
@@ -135,7 +164,15 @@ export class Lighting {
     const sx = this.scene.size[p];
     const sy = this.scene.size[p + 1];
     this.vertexInput(k, -sx + (2 * sx * c) / grid.columns, -sy + (2 * sy * r) / grid.rows);
-    this.compute(k, this.corner, grid.terms, vertex * this.termCount);
+    const terms = this.vertexTerms;
+    this.compute(k, this.corner, terms, 0);
+    const surface = this.surface;
+    const parts = grid.parts;
+    const at = vertex * this.partCount;
+    for (let c = 0; c < 3; c++) parts[at + c] = surface[c] * terms[c] + terms[3 + c];
+    for (let l = 0; l < this.scene.lights.length; l++) {
+      for (let c = 0; c < 3; c++) parts[at + 3 + 3 * l + c] = surface[c] * terms[6 + 6 * l + c] + terms[9 + 6 * l + c];
+    }
     grid.stamp[vertex] = this.frame;
   }
 
@@ -173,10 +210,13 @@ export class Lighting {
     const exponent = this.exponent[k];
     const specularFloor = this.specularFloor[k];
     const emission = scene.emission[k];
-    for (let i = 0; i < this.termCount; i++) out[at + i] = 0;
+    // Every per-light slot is written below; the shared terms accumulate from here.
     out[at] = emission;
     out[at + 1] = emission;
     out[at + 2] = emission;
+    out[at + 3] = 0;
+    out[at + 4] = 0;
+    out[at + 5] = 0;
     const head = scene.headlight;
     if (head.active) {
       const lx = input[9];
@@ -219,7 +259,11 @@ export class Lighting {
           factor = cosine < light.cosCutoff ? 0 : factor * power(cosine, light.exponent);
         }
       }
-      if (factor === 0) continue;
+      const slot = at + 6 + 6 * l;
+      if (factor === 0) {
+        for (let i = 0; i < 6; i++) out[slot + i] = 0;
+        continue;
+      }
       const diffuse = Math.max(0, nx * lx + ny * ly + nz * lz);
       let spec = 0;
       if (diffuse > 0) {
@@ -231,7 +275,6 @@ export class Lighting {
         spec = cosine > specularFloor ? power(cosine, exponent) * specular : 0;
       }
       // Ambient is not shadowed: it goes to the unshadowed terms.
-      const slot = at + 6 + 6 * l;
       for (let c = 0; c < 3; c++) {
         out[at + c] += factor * light.ambient[c];
         out[slot + c] = factor * light.diffuse[c] * diffuse;

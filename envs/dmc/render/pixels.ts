@@ -21,8 +21,9 @@ export class PixelCache {
   /** Number of slots: one per pixel, or five per pixel for small images. */
   readonly slots: number;
   private readonly perPixel: number;
-  private readonly sky: Float32Array;
-  private readonly skyKnown: Uint8Array;
+  /** The sky colour seen through each slot (3 per slot), valid where `skyKnown` is 1. */
+  readonly sky: Float32Array;
+  readonly skyKnown: Uint8Array;
   /** Camera rotation (9) and tan of the half vertical field of view the caches were made for. */
   private readonly key = new Float64Array(10).fill(NaN);
   private keySky: Sky | null = null;

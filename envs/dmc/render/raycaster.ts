@@ -1,7 +1,8 @@
 /**
  * A deterministic ray caster over a `Scene`: one primary ray per pixel through
- * the camera's pinhole, analytic intersections in each object's frame, objects
- * culled per pixel by a screen rectangle around them; then MuJoCo's
+ * the camera's pinhole, analytic intersections in each object's frame
+ * (visibility.ts), each ray testing only the objects whose screen capsule can
+ * reach its 4x4 tile and its own image point (tiles.ts); then MuJoCo's
  * fixed-function lighting (headlight + model lights, Lambert + Blinn-Phong
  * specular, OpenGL spot cones and attenuation), shadow rays toward
  * shadow-casting lights, a mirror ray for reflective planes (the checker floor),
@@ -10,11 +11,13 @@
  * sees takes that centre's colour). Secondary rays are culled too (culling.ts,
  * and per pixel in reuse.ts), what stays the same from frame to frame is kept
  * (pixels.ts), and under a still camera only pixels that moving objects reach
- * are traced again (reuse.ts).
+ * are traced again (reuse.ts). Rays in tiles where only planes are listed (the
+ * sky and the floor around a tracking camera's subject) skip the general
+ * search, and the ground under a moving camera is shaded by a shorter way
+ * (shading.ts); both give the same colours.
  *
  * Hot paths pass numbers through Float64Arrays, not arguments (see intersect.ts).
  */
-import { intersect, RAY_LENGTH } from './intersect.ts';
 import { Lighting } from './lighting.ts';
 import { SecondaryRays } from './secondary.ts';
 import { HIT_DIRECTION, HIT_LENGTH, Shader } from './shading.ts';
@@ -22,10 +25,11 @@ import { CAMERA_LENGTH, Culling } from './culling.ts';
 import { GEOM_PLANE, type Scene } from './scene.ts';
 import { PixelCache, PlaneCache } from './pixels.ts';
 import { DirtyPixels } from './reuse.ts';
+import { TileLists } from './tiles.ts';
+import { Visibility } from './visibility.ts';
 import { skyColor, type Sky } from './sky.ts';
 import type { PlaneTexture } from './texture.ts';
 
-const EPSILON = 1e-6;
 /** Sub-pixel offsets of the extra samples on edges (a rotated grid, in pixels). */
 const EDGE_SAMPLES = new Float64Array([-0.125, -0.375, 0.375, -0.125, 0.125, 0.375, -0.375, 0.125]);
 
@@ -53,22 +57,13 @@ export class RayCaster {
   readonly height: number;
   private readonly scene: Scene;
   private readonly n: number;
-  // Per frame, per object.
-  private readonly localOrigin: Float64Array;
-  /** Per object: its centre minus the eye (3), and that distance squared. */
-  private readonly centreOffset: Float64Array;
-  private readonly centreDistance2: Float64Array;
   private readonly culling: Culling;
-  /** Culling of secondary rays: 0 none, 1 mirror rays off the ground, 2 shadow rays from the ground to light `cullLight`. */
-  private cullMode = 0;
-  private cullLight = 0;
-  private readonly active: Int32Array;
-  private activeCount = 0;
+  private readonly tiles: TileLists;
+  private readonly visibility: Visibility;
   private readonly secondary: SecondaryRays;
   // Camera: layout in culling.ts.
   private readonly camera = new Float64Array(CAMERA_LENGTH);
   private cellsPerFace = 1;
-  private readonly ray = new Float64Array(RAY_LENGTH);
   private readonly hit = new Float64Array(HIT_LENGTH);
   private readonly sample = new Float64Array(3);
   /** The traced colour: the shader's output buffer, also written for sky and background. */
@@ -77,14 +72,12 @@ export class RayCaster {
   private readonly lighting: Lighting;
   private readonly shader: Shader;
   private hitObject = -1;
-  /** Distance along the unit primary ray to `nearestObject`'s hit. */
-  private nearestDistance = Infinity;
   private readonly ids: Int16Array;
   /** 1 for objects other than planes, indexed by object id + 1 (index 0: the sky). */
   private readonly isBody: Uint8Array;
-  /** The colour of each pixel's centre sample; `image` is the output, edges refined. */
+  /** The colour of each pixel's centre sample; `bytes` is the output, edges refined (kept: reuse.ts refreshes only some pixels). */
   private readonly centre: Float32Array;
-  private readonly image: Float32Array;
+  private readonly bytes: Uint8Array;
   private overrides: SurfaceOverrides;
   private pixelIndex = 0;
   /** The cache slot of the sample being traced (see pixels.ts), or -1 for an uncached sample. */
@@ -102,18 +95,16 @@ export class RayCaster {
     this.width = width;
     this.height = height;
     this.n = scene.count;
-    this.localOrigin = new Float64Array(3 * this.n);
-    this.centreOffset = new Float64Array(3 * this.n);
-    this.centreDistance2 = new Float64Array(this.n);
     this.culling = new Culling(scene);
-    this.active = new Int32Array(this.n);
+    this.tiles = new TileLists(scene, this.culling, width, height);
+    this.visibility = new Visibility(scene, this.culling, this.tiles, this.hit, this.sample);
     this.ids = new Int16Array(width * height);
     this.isBody = new Uint8Array(this.n + 1);
     for (let k = 0; k < this.n; k++) this.isBody[k + 1] = scene.type[k] === GEOM_PLANE ? 0 : 1;
-    this.image = new Float32Array(width * height * 3);
+    this.bytes = new Uint8Array(width * height * 3);
     this.centre = new Float32Array(width * height * 3);
     this.lighting = new Lighting(scene);
-    this.secondary = new SecondaryRays(scene, this.culling, this.hit);
+    this.secondary = new SecondaryRays(scene, this.culling, this.tiles, this.hit, this.sample);
     this.shader = new Shader(scene, this.lighting, this.hit, this.camera, this.secondary, overrides);
     this.secondary.shader = this.shader;
     this.local = this.shader.local;
@@ -134,7 +125,9 @@ export class RayCaster {
   /** Renders the scene's current state (after `scene.update`) into `out` (H*W*3 bytes). */
   render(pose: CameraPose, out: Uint8Array): void {
     this.setCamera(pose);
-    this.prepareObjects();
+    this.visibility.prepare(this.camera);
+    this.culling.prepare(this.camera, this.width, this.height);
+    this.tiles.build(this.camera);
     this.pixels.update(this.camera, this.overrides.sky);
     this.planes.update(this.camera, this.overrides);
     this.dirty.update(this.camera, this.planes.stable && this.overrides.background === null);
@@ -142,25 +135,50 @@ export class RayCaster {
     // Separate methods, so that V8 optimises each loop with its own type feedback.
     this.traceCentres();
     this.refineEdges();
-    this.toBytes(out);
+    out.set(this.bytes);
   }
 
   private traceCentres(): void {
-    const { width, height, ids, centre, sample, colour } = this;
+    const { width, height, ids, centre, sample, colour, tiles, pixels } = this;
     const { trace, rows } = this.dirty;
+    const noBackground = this.overrides.background === null;
     for (let row = 0; row < height; row++) {
       if (rows[row] === 0) continue;
-      this.collectActive(row);
       for (let column = 0; column < width; column++) {
         const pixel = row * width + column;
         if (trace[pixel] === 0) continue;
+        const tile = tiles.tile(column, row);
+        const slot = pixels.slot(pixel, 0);
         this.pixelIndex = pixel;
-        this.secondary.column = column;
+        this.visibility.tile = tile;
+        this.secondary.tile = tile;
         this.secondary.pixel = pixel;
-        this.slot = this.pixels.slot(pixel, 0);
+        this.slot = slot;
         sample[0] = column + 0.5;
         sample[1] = row + 0.5;
-        this.trace(column);
+        // Most rays of tracking cameras see only the sky or the floor: where only
+        // planes are listed, the plane hit is found directly (and the sky's colour
+        // is known), without the general search.
+        if (tiles.planesOnly[tile] === 1 && noBackground && slot >= 0 && (slot >= this.planes.object.length || this.planes.object[slot] < 0)) {
+          const plane = this.visibility.planeHit(tile, pixels.directions, slot);
+          if (plane < 0 && pixels.skyKnown[slot] === 1) {
+            ids[pixel] = -1;
+            centre[3 * pixel] = pixels.sky[3 * slot];
+            centre[3 * pixel + 1] = pixels.sky[3 * slot + 1];
+            centre[3 * pixel + 2] = pixels.sky[3 * slot + 2];
+            continue;
+          }
+          if (plane >= 0) {
+            this.hitObject = plane;
+            this.shadeHit(plane, pixels.directions[3 * slot], pixels.directions[3 * slot + 1], pixels.directions[3 * slot + 2]);
+            ids[pixel] = plane;
+            centre[3 * pixel] = colour[0];
+            centre[3 * pixel + 1] = colour[1];
+            centre[3 * pixel + 2] = colour[2];
+            continue;
+          }
+        }
+        this.trace();
         ids[pixel] = this.hitObject;
         centre[3 * pixel] = colour[0];
         centre[3 * pixel + 1] = colour[1];
@@ -177,16 +195,15 @@ export class RayCaster {
    * plane borders are left as they are: they cost many samples and show little.
    */
   private refineEdges(): void {
-    const { width, height, ids, isBody, image, centre } = this;
+    const { width, height, ids, isBody, bytes, centre } = this;
     const { refresh } = this.dirty;
     for (let row = 0; row < height; row++) {
-      let collected = false;
       for (let column = 0; column < width; column++) {
         const pixel = row * width + column;
         if (refresh[pixel] === 0) continue;
-        image[3 * pixel] = centre[3 * pixel];
-        image[3 * pixel + 1] = centre[3 * pixel + 1];
-        image[3 * pixel + 2] = centre[3 * pixel + 2];
+        bytes[3 * pixel] = toByte(centre[3 * pixel]);
+        bytes[3 * pixel + 1] = toByte(centre[3 * pixel + 1]);
+        bytes[3 * pixel + 2] = toByte(centre[3 * pixel + 2]);
         if (!this.antialias) continue;
         const id = ids[pixel];
         const body = isBody[id + 1];
@@ -196,10 +213,6 @@ export class RayCaster {
         else if (row > 0 && ids[pixel - width] !== id && (body | isBody[ids[pixel - width] + 1]) === 1) edge = true;
         else if (row < height - 1 && ids[pixel + width] !== id && (body | isBody[ids[pixel + width] + 1]) === 1) edge = true;
         if (!edge) continue;
-        if (!collected) {
-          this.collectActive(row);
-          collected = true;
-        }
         this.refinePixel(row, column);
       }
     }
@@ -213,10 +226,12 @@ export class RayCaster {
    * only samples seeing something no nearby centre saw are shaded.
    */
   private refinePixel(row: number, column: number): void {
-    const { image, centre, sample, colour, ids, width, height, camera } = this;
+    const { bytes, centre, sample, colour, ids, width, height, camera } = this;
     const pixel = row * width + column;
     this.pixelIndex = pixel;
-    this.secondary.column = column;
+    const tile = this.tiles.tile(column, row);
+    this.visibility.tile = tile;
+    this.secondary.tile = tile;
     this.secondary.pixel = pixel;
     const own = ids[pixel];
     let red = centre[3 * pixel];
@@ -244,7 +259,9 @@ export class RayCaster {
         dy /= length;
         dz /= length;
       }
-      const seen = this.nearestObject(column, dx, dy, dz);
+      sample[0] = column + 0.5 + offsetX;
+      sample[1] = row + 0.5 + offsetY;
+      const seen = this.visibility.nearestObject(dx, dy, dz);
       let source = -1;
       if (seen === own) source = pixel;
       else {
@@ -260,26 +277,17 @@ export class RayCaster {
         blue += centre[3 * source + 2];
         continue;
       }
-      sample[0] = column + 0.5 + offsetX;
-      sample[1] = row + 0.5 + offsetY;
       this.slot = slot;
-      this.trace(column);
+      this.trace();
       red += colour[0];
       green += colour[1];
       blue += colour[2];
     }
-    image[3 * pixel] = red / 5;
-    image[3 * pixel + 1] = green / 5;
-    image[3 * pixel + 2] = blue / 5;
+    // Rounded to single precision first, as the colours of unrefined pixels are.
+    bytes[3 * pixel] = toByte(Math.fround(red / 5));
+    bytes[3 * pixel + 1] = toByte(Math.fround(green / 5));
+    bytes[3 * pixel + 2] = toByte(Math.fround(blue / 5));
     this.slot = -1;
-  }
-
-  private toBytes(out: Uint8Array): void {
-    const { image } = this;
-    for (let i = 0; i < image.length; i++) {
-      const value = image[i];
-      out[i] = value <= 0 ? 0 : value >= 1 ? 255 : (value * 255 + 0.5) | 0;
-    }
   }
 
   private setCamera(pose: CameraPose): void {
@@ -297,103 +305,15 @@ export class RayCaster {
     this.cellsPerFace = Math.max(1, Math.round(this.height / camera[13])) | 0;
   }
 
-  /** Each object's camera origin in its own frame, for this frame's primary rays. */
-  private prepareObjects(): void {
-    const { scene, camera } = this;
-    const rot = scene.rotation;
-    for (let k = 0; k < this.n; k++) {
-      const p = 3 * k;
-      const r = 9 * k;
-      const wx = camera[0] - scene.position[p];
-      const wy = camera[1] - scene.position[p + 1];
-      const wz = camera[2] - scene.position[p + 2];
-      this.localOrigin[p] = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
-      this.localOrigin[p + 1] = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
-      this.localOrigin[p + 2] = rot[r + 2] * wx + rot[r + 5] * wy + rot[r + 8] * wz;
-      this.centreOffset[p] = -wx;
-      this.centreOffset[p + 1] = -wy;
-      this.centreOffset[p + 2] = -wz;
-      this.centreDistance2[k] = wx * wx + wy * wy + wz * wz;
-    }
-    this.culling.prepare(camera, this.width, this.height);
-  }
-
-  /** The objects whose screen rectangles (direct, and mirrored in the ground) reach this row. */
-  private collectActive(row: number): void {
-    const { culling } = this;
-    let count = 0;
-    for (let k = 0; k < this.n; k++) {
-      if (culling.rowRange[2 * k] <= row && row <= culling.rowRange[2 * k + 1]) this.active[count++] = k;
-    }
-    this.activeCount = count;
-    this.secondary.collectRow(row);
-  }
-
-  /**
-   * The nearest object along the primary ray from the eye with unit direction
-   * (dx, dy, dz) among the row's active objects (-1: none); its distance goes to
-   * `nearestDistance` and its world normal to the hit buffer.
-   */
-  private nearestObject(column: number, dx: number, dy: number, dz: number): number {
-    const { scene, localOrigin, ray, hit, centreOffset, centreDistance2 } = this;
-    const radii = this.culling.radius;
-    const columnRange = this.culling.columnRange;
-    const active = this.active;
-    const count = this.activeCount;
-    const types = scene.type;
-    const sizes = scene.size;
-    let best = Infinity;
-    let nearest = -1;
-    const rot = scene.rotation;
-    for (let a = 0; a < count; a++) {
-      const k = active[a];
-      if (column < columnRange[2 * k] || column > columnRange[2 * k + 1]) continue;
-      const r = 9 * k;
-      const p = 3 * k;
-      const type = types[k];
-      if (type !== GEOM_PLANE) {
-        // The bounding sphere first: behind the eye, beyond the nearest hit, or off the ray.
-        const radius = radii[k];
-        const along = centreOffset[p] * dx + centreOffset[p + 1] * dy + centreOffset[p + 2] * dz;
-        if (along + radius < 0 || along - radius > best) continue;
-        if (centreDistance2[k] - along * along > radius * radius * (1 + 1e-9) + 1e-12) continue;
-      }
-      const localZ = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
-      // Planes are seen from above only (intersect.ts): most rays (the sky's) miss them here.
-      if (type === GEOM_PLANE && (localOrigin[p + 2] <= 0 || localZ >= 0)) continue;
-      ray[0] = localOrigin[p];
-      ray[1] = localOrigin[p + 1];
-      ray[2] = localOrigin[p + 2];
-      ray[3] = rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz;
-      ray[4] = rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz;
-      ray[5] = localZ;
-      ray[6] = EPSILON;
-      ray[7] = best;
-      ray[8] = sizes[p];
-      ray[9] = sizes[p + 1];
-      ray[10] = sizes[p + 2];
-      if (intersect(type, ray) === 1) {
-        best = ray[11];
-        nearest = k;
-        // Local normal to world.
-        hit[3] = rot[r] * ray[12] + rot[r + 1] * ray[13] + rot[r + 2] * ray[14];
-        hit[4] = rot[r + 3] * ray[12] + rot[r + 4] * ray[13] + rot[r + 5] * ray[14];
-        hit[5] = rot[r + 6] * ray[12] + rot[r + 7] * ray[13] + rot[r + 8] * ray[14];
-      }
-    }
-    this.nearestDistance = best;
-    return nearest;
-  }
-
   /** Traces the primary ray through image point `sample` (pixels) into `colour` and `hitObject`. */
-  private trace(column: number): void {
-    const { scene, camera, localOrigin, ray, hit, colour } = this;
+  private trace(): void {
+    const camera = this.camera;
     let dx: number;
     let dy: number;
     let dz: number;
     const slot = this.slot;
     if (slot >= 0) {
-      if (this.fromPlaneCache(column)) return;
+      if (this.fromPlaneCache()) return;
       const i = 3 * slot;
       dx = this.pixels.directions[i];
       dy = this.pixels.directions[i + 1];
@@ -409,9 +329,20 @@ export class RayCaster {
       dy /= length;
       dz /= length;
     }
-    const nearest = this.nearestObject(column, dx, dy, dz);
-    const best = this.nearestDistance;
+    const nearest = this.visibility.nearestObject(dx, dy, dz);
     this.hitObject = nearest;
+    this.shadeHit(nearest, dx, dy, dz);
+  }
+
+  /**
+   * The colour (into `colour`) of what the primary ray with unit direction
+   * (dx, dy, dz) meets: object `nearest` at the distance visibility.ts found (its world normal
+   * in the hit buffer), or the sky or background when `nearest` is -1.
+   */
+  private shadeHit(nearest: number, dx: number, dy: number, dz: number): void {
+    const { scene, camera, hit, colour } = this;
+    const slot = this.slot;
+    const best = this.visibility.nearestDistance;
     const background = this.overrides.background;
     if (nearest < 0) {
       if (background) this.backgroundColour(background);
@@ -440,6 +371,11 @@ export class RayCaster {
     hit[6] = dx;
     hit[7] = dy;
     hit[8] = dz;
+    // The ground under a moving camera (the plane cache off) has a shorter way.
+    if (nearest === this.culling.ground && !this.planes.stable && this.shader.shadeGround(nearest) === 1) {
+      this.secondary.reflect(nearest);
+      return;
+    }
     this.shader.shade(nearest, true);
     if (slot >= 0 && this.planes.stable && scene.type[nearest] === GEOM_PLANE && this.overrides.background === null) {
       this.planes.store(slot, nearest, hit, this.local, this.shader.parts);
@@ -452,15 +388,16 @@ export class RayCaster {
    * lights are as when it was stored and no other object can be in the way.
    * Sets `colour` and `hitObject`, and returns true on success.
    */
-  private fromPlaneCache(column: number): boolean {
+  private fromPlaneCache(): boolean {
     const slot = this.slot;
     if (slot >= this.planes.object.length) return false;
     const k = this.planes.object[slot];
     if (k < 0 || this.overrides.background !== null) return false;
-    const { scene, culling } = this;
-    for (let a = 0; a < this.activeCount; a++) {
-      const other = this.active[a];
-      if (scene.type[other] !== GEOM_PLANE && column >= culling.columnRange[2 * other] && column <= culling.columnRange[2 * other + 1]) return false;
+    const { scene, tiles } = this;
+    const tile = this.visibility.tile;
+    const first = tile * this.n;
+    for (let a = first; a < first + tiles.directCount[tile]; a++) {
+      if (scene.type[tiles.direct[a]] !== GEOM_PLANE) return false;
     }
     this.planes.restore(slot, this.hit, this.local, this.shader.parts);
     this.hitObject = k;
@@ -475,4 +412,9 @@ export class RayCaster {
     this.colour[1] = background[i + 1] / 255;
     this.colour[2] = background[i + 2] / 255;
   }
+}
+
+/** A colour channel in [0, 1] to a byte, rounded to nearest. */
+function toByte(value: number): number {
+  return value <= 0 ? 0 : value >= 1 ? 255 : (value * 255 + 0.5) | 0;
 }

@@ -27,6 +27,8 @@ export class DirtyPixels {
   readonly refresh: Uint8Array;
   /** 1 for rows with any pixel to trace. */
   readonly rows: Uint8Array;
+  /** `trace` grown across only (the first pass of `grow`). */
+  private readonly across: Uint8Array;
   /** 1 where a mirror ray off the ground can meet an object (within a mirrored screen rectangle). */
   readonly mirrorMask: Uint8Array;
   /** 1 where the ground can be in an object's shadow (within a shadow's screen rectangle). */
@@ -57,6 +59,7 @@ export class DirtyPixels {
     this.trace = new Uint8Array(width * height).fill(1);
     this.refresh = new Uint8Array(width * height).fill(1);
     this.rows = new Uint8Array(height).fill(1);
+    this.across = new Uint8Array(width * height);
     this.mirrorMask = new Uint8Array(width * height);
     this.shadowMask = new Uint8Array(width * height);
     this.state = new Float64Array(STATE * this.n);
@@ -151,18 +154,28 @@ export class DirtyPixels {
     }
   }
 
-  /** `refresh`: `trace` grown by one pixel (edge tests and edge samples read the neighbours); `rows`. */
+  /**
+   * `refresh`: `trace` grown by one pixel (edge tests and edge samples read the
+   * neighbours), as two passes (across, then down); `rows`.
+   */
   private grow(): void {
-    const { width, height, trace, refresh, rows } = this;
-    refresh.fill(0);
-    rows.fill(0);
+    const { width, height, trace, refresh, rows, across } = this;
     for (let row = 0; row < height; row++) {
+      const start = row * width;
+      let any = 0;
       for (let column = 0; column < width; column++) {
-        if (trace[row * width + column] === 0) continue;
-        rows[row] = 1;
-        for (let r = Math.max(0, row - 1); r <= Math.min(height - 1, row + 1); r++) {
-          for (let c = Math.max(0, column - 1); c <= Math.min(width - 1, column + 1); c++) refresh[r * width + c] = 1;
-        }
+        const i = start + column;
+        const own = trace[i];
+        any |= own;
+        across[i] = own | (column > 0 ? trace[i - 1] : 0) | (column < width - 1 ? trace[i + 1] : 0);
+      }
+      rows[row] = any;
+    }
+    for (let row = 0; row < height; row++) {
+      const start = row * width;
+      for (let column = 0; column < width; column++) {
+        const i = start + column;
+        refresh[i] = across[i] | (row > 0 ? across[i - width] : 0) | (row < height - 1 ? across[i + width] : 0);
       }
     }
   }

@@ -1,12 +1,14 @@
 /**
  * Secondary rays, from a surface point in the shared hit buffer: shadow rays
  * toward the lights and mirror rays off reflective planes, each testing only the
- * objects the frame's culling (culling.ts) leaves possible.
+ * objects the frame's culling (culling.ts; for mirror rays off the ground, the
+ * tile lists and screen capsules of tiles.ts) leaves possible.
  */
 import { intersect, RAY_LENGTH } from './intersect.ts';
 import type { Culling } from './culling.ts';
 import { GEOM_PLANE, type Scene } from './scene.ts';
 import { HIT_POINT, type Occluder, type Shader } from './shading.ts';
+import type { TileLists } from './tiles.ts';
 
 const EPSILON = 1e-6;
 // Layout of `probe` (a ray in the world frame): origin, direction, tMax, then the hit's distance and normal.
@@ -17,8 +19,8 @@ const PROBE_NORMAL = 8;
 export class SecondaryRays implements Occluder {
   /** Set by the ray caster: shades what a mirror ray meets. */
   shader: Shader | null = null;
-  /** The pixel column being traced (mirror culling is per pixel). */
-  column = 0;
+  /** The tile of the pixel being traced (mirror rays off the ground test that tile's mirrored objects). */
+  tile = 0;
   /** The pixel being traced, and per pixel whether a mirror / shadow ray off the ground can meet anything (reuse.ts). */
   pixel = 0;
   mirrorMask: Uint8Array = new Uint8Array(0);
@@ -29,31 +31,21 @@ export class SecondaryRays implements Occluder {
   /** Culling in use: 0 none, 1 mirror rays off the ground, 2 shadow rays from the ground to light `cullLight`. */
   private cullMode = 0;
   private cullLight = 0;
-  private readonly mirrorActive: Int32Array;
-  private mirrorCount = 0;
   /** Objects other than planes (what secondary rays can hit). */
   private readonly solids: Int32Array;
 
   constructor(
     private readonly scene: Scene,
     private readonly culling: Culling,
+    private readonly tiles: TileLists,
     private readonly hit: Float64Array,
+    /** Shared with the ray caster: the image point (pixels) of the primary ray being traced. */
+    private readonly sample: Float64Array,
   ) {
     this.n = scene.count;
-    this.mirrorActive = new Int32Array(this.n);
     const solids: number[] = [];
     for (let k = 0; k < this.n; k++) if (scene.type[k] !== GEOM_PLANE) solids.push(k);
     this.solids = Int32Array.from(solids);
-  }
-
-  /** The objects whose mirrored screen rectangles reach this row. */
-  collectRow(row: number): void {
-    const { culling } = this;
-    let count = 0;
-    for (let k = 0; k < this.n; k++) {
-      if (culling.mirrorRowRange[2 * k] <= row && row <= culling.mirrorRowRange[2 * k + 1]) this.mirrorActive[count++] = k;
-    }
-    this.mirrorCount = count;
   }
 
   /** Blends into `colour` what a reflective plane hit (point, normal, direction in `hit`) mirrors. */
@@ -61,7 +53,8 @@ export class SecondaryRays implements Occluder {
     const { scene, hit, probe } = this;
     const colour = this.shader!.colour;
     const reflectance = scene.reflectance[nearest];
-    if (nearest === this.culling.ground && this.mirrorMask[this.pixel] === 0) return;
+    // Off the ground, a mirror ray can meet only what its tile's mirrored list holds.
+    if (nearest === this.culling.ground && (this.mirrorMask[this.pixel] === 0 || this.tiles.mirroredCount[this.tile] === 0)) return;
     if (reflectance > 0 && scene.type[nearest] === GEOM_PLANE) {
       const hx = hit[0];
       const hy = hit[1];
@@ -134,18 +127,19 @@ export class SecondaryRays implements Occluder {
     const rot = scene.rotation;
     const { culling } = this;
     const mode = this.cullMode;
-    const column = this.column;
     const footprint = 4 * this.cullLight * this.n;
     const u = this.shader!.local[0];
     const v = this.shader!.local[1];
-    const list = mode === 1 ? this.mirrorActive : this.solids;
-    const count = mode === 1 ? this.mirrorCount : this.solids.length;
-    for (let a = 0; a < count; a++) {
+    const list = mode === 1 ? this.tiles.mirrored : this.solids;
+    const first = mode === 1 ? this.tile * this.n : 0;
+    const count = mode === 1 ? this.tiles.mirroredCount[this.tile] : this.solids.length;
+    for (let a = first; a < first + count; a++) {
       const k = list[a];
       if (k === skip || scene.rgba[4 * k + 3] === 0) continue;
       if (mode === 1) {
-        // Mirrored rows were checked when the row's list was made.
-        if (column < culling.mirrorColumnRange[2 * k] || column > culling.mirrorColumnRange[2 * k + 1]) continue;
+        // A mirror ray off the ground continues, mirrored, its primary ray: the mirrored
+        // object's screen capsule must hold that ray's image point.
+        if (!this.tiles.reaches(this.tiles.mirroredCapsule, k, this.sample[0], this.sample[1])) continue;
       } else if (mode === 2) {
         const box = footprint + 4 * k;
         if (u < culling.footprint[box] || u > culling.footprint[box + 1] || v < culling.footprint[box + 2] || v > culling.footprint[box + 3]) continue;

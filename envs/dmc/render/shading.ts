@@ -31,6 +31,8 @@ export class Shader {
    * light l, [3 + 3l ..] what that light adds (texture and colour included).
    */
   readonly parts: Float64Array;
+  /** The same parts before the texture. */
+  private readonly lit: Float64Array;
   overrides: SurfaceOverrides;
 
   constructor(
@@ -45,6 +47,7 @@ export class Shader {
   ) {
     this.overrides = overrides;
     this.parts = new Float64Array(3 + 3 * scene.lights.length);
+    this.lit = new Float64Array(3 + 3 * scene.lights.length);
   }
 
   /** Colour of object k at the surface point in `hit`, lit as MuJoCo does (lighting.ts). Result in `colour`. */
@@ -53,21 +56,6 @@ export class Shader {
     const hx = hit[HIT_POINT];
     const hy = hit[HIT_POINT + 1];
     const hz = hit[HIT_POINT + 2];
-    let nx = hit[HIT_NORMAL];
-    let ny = hit[HIT_NORMAL + 1];
-    let nz = hit[HIT_NORMAL + 2];
-    const length = Math.sqrt(nx * nx + ny * ny + nz * nz);
-    nx /= length;
-    ny /= length;
-    nz /= length;
-    const dx = hit[HIT_DIRECTION];
-    const dy = hit[HIT_DIRECTION + 1];
-    const dz = hit[HIT_DIRECTION + 2];
-    if (nx * dx + ny * dy + nz * dz > 0) {
-      nx = -nx;
-      ny = -ny;
-      nz = -nz;
-    }
     let red: number;
     let green: number;
     let blue: number;
@@ -82,16 +70,6 @@ export class Shader {
       blue = scene.rgba[4 * k + 2];
     }
     const input = lighting.input;
-    input[0] = hx;
-    input[1] = hy;
-    input[2] = hz;
-    input[3] = nx;
-    input[4] = ny;
-    input[5] = nz;
-    // The viewer sits back along the incoming ray (the eye itself for primary rays).
-    input[6] = hx - dx;
-    input[7] = hy - dy;
-    input[8] = hz - dz;
     input[9] = camera[9];
     input[10] = camera[10];
     input[11] = camera[11];
@@ -109,39 +87,74 @@ export class Shader {
       input[6] = camera[0];
       input[7] = camera[1];
       input[8] = camera[2];
-      interpolated = lighting.interpolatePlane(k, local);
+      lighting.surface[0] = red;
+      lighting.surface[1] = green;
+      lighting.surface[2] = blue;
+      interpolated = lighting.interpolatePlane(k, local, this.lit);
     }
-    if (interpolated === 0) lighting.evaluate(k);
-    const terms = lighting.terms;
-    let textureRed = 1;
-    let textureGreen = 1;
-    let textureBlue = 1;
-    const textureIndex = scene.textureId[k];
-    if (textureIndex >= 0) {
-      // OpenGL's modulate: the texture scales the whole lit colour.
-      this.textureColour(k, this.overrides.planeTextures[textureIndex] ?? scene.planeTextures[textureIndex]);
-      textureRed = this.texel[0];
-      textureGreen = this.texel[1];
-      textureBlue = this.texel[2];
+    const lit = this.lit;
+    if (interpolated === 0) {
+      // Lit here (the interpolated grid needs neither the point nor the normal).
+      let nx = hit[HIT_NORMAL];
+      let ny = hit[HIT_NORMAL + 1];
+      let nz = hit[HIT_NORMAL + 2];
+      const length = Math.sqrt(nx * nx + ny * ny + nz * nz);
+      nx /= length;
+      ny /= length;
+      nz /= length;
+      const dx = hit[HIT_DIRECTION];
+      const dy = hit[HIT_DIRECTION + 1];
+      const dz = hit[HIT_DIRECTION + 2];
+      if (nx * dx + ny * dy + nz * dz > 0) {
+        nx = -nx;
+        ny = -ny;
+        nz = -nz;
+      }
+      input[0] = hx;
+      input[1] = hy;
+      input[2] = hz;
+      input[3] = nx;
+      input[4] = ny;
+      input[5] = nz;
+      // The viewer sits back along the incoming ray (the eye itself for primary rays, and for planes).
+      input[6] = plane ? camera[0] : hx - dx;
+      input[7] = plane ? camera[1] : hy - dy;
+      input[8] = plane ? camera[2] : hz - dz;
+      lighting.evaluate(k);
+      const terms = lighting.terms;
+      lit[0] = red * terms[0] + terms[3];
+      lit[1] = green * terms[1] + terms[4];
+      lit[2] = blue * terms[2] + terms[5];
+      for (let l = 0; l < scene.lights.length; l++) {
+        const slot = 6 + 6 * l;
+        const at = 3 + 3 * l;
+        lit[at] = red * terms[slot] + terms[slot + 3];
+        lit[at + 1] = green * terms[slot + 1] + terms[slot + 4];
+        lit[at + 2] = blue * terms[slot + 2] + terms[slot + 5];
+      }
     }
+    this.modulation(k);
+    const textureRed = this.texel[0];
+    const textureGreen = this.texel[1];
+    const textureBlue = this.texel[2];
     const parts = this.parts;
-    parts[0] = textureRed * (red * terms[0] + terms[3]);
-    parts[1] = textureGreen * (green * terms[1] + terms[4]);
-    parts[2] = textureBlue * (blue * terms[2] + terms[5]);
+    parts[0] = textureRed * lit[0];
+    parts[1] = textureGreen * lit[1];
+    parts[2] = textureBlue * lit[2];
     let outRed = parts[0];
     let outGreen = parts[1];
     let outBlue = parts[2];
     const lights = scene.lights;
     for (let l = 0; l < lights.length; l++) {
-      const slot = 6 + 6 * l;
       const at = 3 + 3 * l;
       parts[at] = 0;
       parts[at + 1] = 0;
       parts[at + 2] = 0;
-      if (terms[slot] + terms[slot + 1] + terms[slot + 2] + terms[slot + 3] + terms[slot + 4] + terms[slot + 5] < 1e-4) continue;
-      parts[at] = textureRed * (red * terms[slot] + terms[slot + 3]);
-      parts[at + 1] = textureGreen * (green * terms[slot + 1] + terms[slot + 4]);
-      parts[at + 2] = textureBlue * (blue * terms[slot + 2] + terms[slot + 5]);
+      // A light that adds nothing here casts no shadow worth a ray.
+      if (lit[at] + lit[at + 1] + lit[at + 2] < 1e-4) continue;
+      parts[at] = textureRed * lit[at];
+      parts[at + 1] = textureGreen * lit[at + 1];
+      parts[at + 2] = textureBlue * lit[at + 2];
       // Shadows are cast on planes (the floor), where they show; bodies are not self-shadowed.
       if (shadows && plane && lights[l].castShadow && this.occluder.shadowed(k, l)) continue;
       outRed += parts[at];
@@ -151,6 +164,58 @@ export class Shader {
     this.colour[0] = outRed;
     this.colour[1] = outGreen;
     this.colour[2] = outBlue;
+  }
+
+  /**
+   * `shade(k, true)` for a point of plane k (in the hit buffer) when the plane is
+   * lit on its grid (the floors under tracking cameras): the same colour with
+   * fewer steps. Returns 0, writing nothing, when the plane has no grid (`shade`
+   * is then the way); `parts` is left as it was (the plane cache is not filled).
+   */
+  shadeGround(k: number): number {
+    const { scene, hit, camera, lighting, local, lit } = this;
+    const p = 3 * k;
+    const r = 9 * k;
+    const rot = scene.rotation;
+    const wx = hit[HIT_POINT] - scene.position[p];
+    const wy = hit[HIT_POINT + 1] - scene.position[p + 1];
+    const wz = hit[HIT_POINT + 2] - scene.position[p + 2];
+    local[0] = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
+    local[1] = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
+    const input = lighting.input;
+    input[6] = camera[0];
+    input[7] = camera[1];
+    input[8] = camera[2];
+    input[9] = camera[9];
+    input[10] = camera[10];
+    input[11] = camera[11];
+    const override = this.overrides.objectRgb;
+    const surface = lighting.surface;
+    const own = override[3 * k] === override[3 * k];
+    surface[0] = own ? override[3 * k] : scene.rgba[4 * k];
+    surface[1] = own ? override[3 * k + 1] : scene.rgba[4 * k + 1];
+    surface[2] = own ? override[3 * k + 2] : scene.rgba[4 * k + 2];
+    if (lighting.interpolatePlane(k, local, lit) === 0) return 0;
+    this.modulation(k);
+    const textureRed = this.texel[0];
+    const textureGreen = this.texel[1];
+    const textureBlue = this.texel[2];
+    let outRed = textureRed * lit[0];
+    let outGreen = textureGreen * lit[1];
+    let outBlue = textureBlue * lit[2];
+    const lights = scene.lights;
+    for (let l = 0; l < lights.length; l++) {
+      const at = 3 + 3 * l;
+      if (lit[at] + lit[at + 1] + lit[at + 2] < 1e-4) continue;
+      if (lights[l].castShadow && this.occluder.shadowed(k, l)) continue;
+      outRed += textureRed * lit[at];
+      outGreen += textureGreen * lit[at + 1];
+      outBlue += textureBlue * lit[at + 2];
+    }
+    this.colour[0] = outRed;
+    this.colour[1] = outGreen;
+    this.colour[2] = outBlue;
+    return 1;
   }
 
   /**
@@ -176,6 +241,16 @@ export class Shader {
     this.colour[2] = outBlue;
   }
 
+  /** OpenGL's modulate: the colour that scales object k's whole lit colour, into `texel`: its texture's at the hit (`local`), white without a texture. */
+  private modulation(k: number): void {
+    const textureIndex = this.scene.textureId[k];
+    if (textureIndex < 0) {
+      this.texel.fill(1);
+      return;
+    }
+    this.textureColour(k, this.overrides.planeTextures[textureIndex] ?? this.scene.planeTextures[textureIndex]);
+  }
+
   /** Nearest texel of plane k's texture at the local point in `local`, into `texel`. */
   private textureColour(k: number, texture: PlaneTexture): void {
     const { scene, local } = this;
@@ -187,8 +262,10 @@ export class Shader {
     let v = -local[1] * scaleY;
     u -= Math.floor(u);
     v -= Math.floor(v);
-    const column = Math.min(texture.width - 1, Math.floor(u * texture.width));
-    const row = Math.min(texture.height - 1, Math.floor(v * texture.height));
+    let column = Math.floor(u * texture.width);
+    let row = Math.floor(v * texture.height);
+    if (column > texture.width - 1) column = texture.width - 1;
+    if (row > texture.height - 1) row = texture.height - 1;
     const i = 3 * (row * texture.width + column);
     this.texel[0] = texture.data[i];
     this.texel[1] = texture.data[i + 1];
