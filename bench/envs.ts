@@ -37,7 +37,8 @@ function cpuMilliseconds(): number {
 
 /** Runs `body` repeatedly for about `seconds` after a warm-up; returns [wall frames/s, CPU frames/s]. */
 async function rate(body: () => Promise<void>): Promise<[number, number]> {
-  for (let i = 0; i < 100; i++) await body();
+  // Warm-up: the renderer's hot loops reach full speed only after about 200 frames (JIT).
+  for (let i = 0; i < 300; i++) await body();
   let frames = 0;
   const wallStart = performance.now();
   const cpuStart = cpuMilliseconds();
