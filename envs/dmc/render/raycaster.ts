@@ -66,6 +66,8 @@ export class RayCaster {
   private cellsPerFace = 1;
   private readonly hit = new Float64Array(HIT_LENGTH);
   private readonly sample = new Float64Array(3);
+  /** The direction `cameraRay` computed. */
+  private readonly rayDirection = new Float64Array(3);
   /** The traced colour: the shader's output buffer, also written for sky and background. */
   private readonly colour: Float64Array;
   private readonly local: Float64Array;
@@ -226,7 +228,7 @@ export class RayCaster {
    * only samples seeing something no nearby centre saw are shaded.
    */
   private refinePixel(row: number, column: number): void {
-    const { bytes, centre, sample, colour, ids, width, height, camera } = this;
+    const { bytes, centre, sample, colour, ids, width, height } = this;
     const pixel = row * width + column;
     this.pixelIndex = pixel;
     const tile = this.tiles.tile(column, row);
@@ -241,6 +243,8 @@ export class RayCaster {
       const offsetX = EDGE_SAMPLES[2 * s];
       const offsetY = EDGE_SAMPLES[2 * s + 1];
       const slot = this.pixels.slot(pixel, s + 1);
+      sample[0] = column + 0.5 + offsetX;
+      sample[1] = row + 0.5 + offsetY;
       let dx: number;
       let dy: number;
       let dz: number;
@@ -249,18 +253,11 @@ export class RayCaster {
         dy = this.pixels.directions[3 * slot + 1];
         dz = this.pixels.directions[3 * slot + 2];
       } else {
-        const sx = ((2 * (column + 0.5 + offsetX)) / width - 1) * camera[12];
-        const sy = (1 - (2 * (row + 0.5 + offsetY)) / height) * camera[13];
-        dx = sx * camera[3] + sy * camera[6] - camera[9];
-        dy = sx * camera[4] + sy * camera[7] - camera[10];
-        dz = sx * camera[5] + sy * camera[8] - camera[11];
-        const length = Math.sqrt(dx * dx + dy * dy + dz * dz);
-        dx /= length;
-        dy /= length;
-        dz /= length;
+        this.cameraRay(sample[0], sample[1]);
+        dx = this.rayDirection[0];
+        dy = this.rayDirection[1];
+        dz = this.rayDirection[2];
       }
-      sample[0] = column + 0.5 + offsetX;
-      sample[1] = row + 0.5 + offsetY;
       const seen = this.visibility.nearestObject(dx, dy, dz);
       let source = -1;
       if (seen === own) source = pixel;
@@ -290,6 +287,20 @@ export class RayCaster {
     this.slot = -1;
   }
 
+  /** The unit direction of the camera ray through image point (x, y) (pixels), into `rayDirection`. */
+  private cameraRay(x: number, y: number): void {
+    const { camera, rayDirection } = this;
+    const sx = ((2 * x) / this.width - 1) * camera[12];
+    const sy = (1 - (2 * y) / this.height) * camera[13];
+    const dx = sx * camera[3] + sy * camera[6] - camera[9];
+    const dy = sx * camera[4] + sy * camera[7] - camera[10];
+    const dz = sx * camera[5] + sy * camera[8] - camera[11];
+    const length = Math.sqrt(dx * dx + dy * dy + dz * dz);
+    rayDirection[0] = dx / length;
+    rayDirection[1] = dy / length;
+    rayDirection[2] = dz / length;
+  }
+
   private setCamera(pose: CameraPose): void {
     const m = pose.rotation;
     const camera = this.camera;
@@ -307,7 +318,6 @@ export class RayCaster {
 
   /** Traces the primary ray through image point `sample` (pixels) into `colour` and `hitObject`. */
   private trace(): void {
-    const camera = this.camera;
     let dx: number;
     let dy: number;
     let dz: number;
@@ -319,15 +329,10 @@ export class RayCaster {
       dy = this.pixels.directions[i + 1];
       dz = this.pixels.directions[i + 2];
     } else {
-      const sx = ((2 * this.sample[0]) / this.width - 1) * camera[12];
-      const sy = (1 - (2 * this.sample[1]) / this.height) * camera[13];
-      dx = sx * camera[3] + sy * camera[6] - camera[9];
-      dy = sx * camera[4] + sy * camera[7] - camera[10];
-      dz = sx * camera[5] + sy * camera[8] - camera[11];
-      const length = Math.sqrt(dx * dx + dy * dy + dz * dz);
-      dx /= length;
-      dy /= length;
-      dz /= length;
+      this.cameraRay(this.sample[0], this.sample[1]);
+      dx = this.rayDirection[0];
+      dy = this.rayDirection[1];
+      dz = this.rayDirection[2];
     }
     const nearest = this.visibility.nearestObject(dx, dy, dz);
     this.hitObject = nearest;

@@ -141,29 +141,16 @@ export class Shader {
     parts[0] = textureRed * lit[0];
     parts[1] = textureGreen * lit[1];
     parts[2] = textureBlue * lit[2];
-    let outRed = parts[0];
-    let outGreen = parts[1];
-    let outBlue = parts[2];
-    const lights = scene.lights;
-    for (let l = 0; l < lights.length; l++) {
+    for (let l = 0; l < scene.lights.length; l++) {
       const at = 3 + 3 * l;
-      parts[at] = 0;
-      parts[at + 1] = 0;
-      parts[at + 2] = 0;
-      // A light that adds nothing here casts no shadow worth a ray.
-      if (lit[at] + lit[at + 1] + lit[at + 2] < 1e-4) continue;
-      parts[at] = textureRed * lit[at];
-      parts[at + 1] = textureGreen * lit[at + 1];
-      parts[at + 2] = textureBlue * lit[at + 2];
-      // Shadows are cast on planes (the floor), where they show; bodies are not self-shadowed.
-      if (shadows && plane && lights[l].castShadow && this.occluder.shadowed(k, l)) continue;
-      outRed += parts[at];
-      outGreen += parts[at + 1];
-      outBlue += parts[at + 2];
+      // A light that adds nothing here casts no shadow worth a ray: its part is 0.
+      const negligible = lit[at] + lit[at + 1] + lit[at + 2] < 1e-4;
+      parts[at] = negligible ? 0 : textureRed * lit[at];
+      parts[at + 1] = negligible ? 0 : textureGreen * lit[at + 1];
+      parts[at + 2] = negligible ? 0 : textureBlue * lit[at + 2];
     }
-    this.colour[0] = outRed;
-    this.colour[1] = outGreen;
-    this.colour[2] = outBlue;
+    // Shadows are cast on planes (the floor), where they show; bodies are not self-shadowed.
+    this.recombine(k, shadows && plane);
   }
 
   /**
@@ -219,10 +206,11 @@ export class Shader {
   }
 
   /**
-   * The colour of a plane point from its parts (as left in `parts` by `shade`):
-   * the unshadowed part plus each light's part where no object blocks that light.
+   * The colour of a point from its parts (as left in `parts` by `shade`): the
+   * unlit part plus each light's part, where no object blocks that light when
+   * `shadows` (only planes receive shadows).
    */
-  recombine(k: number): void {
+  recombine(k: number, shadows = true): void {
     const { parts, scene } = this;
     let outRed = parts[0];
     let outGreen = parts[1];
@@ -231,7 +219,7 @@ export class Shader {
     for (let l = 0; l < lights.length; l++) {
       const at = 3 + 3 * l;
       if (parts[at] + parts[at + 1] + parts[at + 2] === 0) continue;
-      if (lights[l].castShadow && this.occluder.shadowed(k, l)) continue;
+      if (shadows && lights[l].castShadow && this.occluder.shadowed(k, l)) continue;
       outRed += parts[at];
       outGreen += parts[at + 1];
       outBlue += parts[at + 2];
