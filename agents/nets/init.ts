@@ -21,7 +21,7 @@ import type { Random } from '../../common/random.ts';
 
 /** Above this many multiply-adds (short^2 x long) the tf methods run instead of float64 MGS. */
 export const blockThreshold = 1e7;
-/** Vectors per block of block CGS2; up to this many, CholeskyQR2 orthonormalises them at once. */
+/** Vectors per block of block CGS2, each orthonormalised at once by CholeskyQR2. */
 const BLOCK = 64;
 
 /**
@@ -37,8 +37,8 @@ export function orthogonal(rows: number, cols: number, rng: Random, gain = 1, th
   // Gaussian vectors laid out contiguously, drawn column by column of the tall form.
   const vectors: Float64Array[] = [];
   for (let i = 0; i < short; i++) vectors.push(rng.fillNormal(new Float64Array(long)) as Float64Array);
-  // Blocks pay off once there are several of them (a 50 x 39200 kernel is one block: MGS).
-  const q = short * short * long <= threshold ? gramSchmidt(vectors) : short <= BLOCK ? (choleskyQr2(vectors) ?? gramSchmidt(vectors)) : blockGramSchmidt(vectors);
+  // Small ones stay in float64 MGS; the encoder's 50 x 39200 kernel is a single block (CholeskyQR2).
+  const q = short * short * long <= threshold ? gramSchmidt(vectors) : blockGramSchmidt(vectors);
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < short; i++) {
     const vector = q[i];
