@@ -85,6 +85,14 @@ describe('translate (RAD)', () => {
     }
   });
 
+  it('writes the same canvas into a reused buffer as into a fresh one, for non-square images too', () => {
+    const input = randomBatch([4, 7, 10, 3]);
+    const out = zeros('uint8', [4, 12, 12, 3]);
+    out.data.fill(200);
+    translate(input, new Random(8), { size: 12 }, { out });
+    expect(sameBytes(out.data, translate(input, new Random(8), { size: 12 }).data)).toBe(true);
+  });
+
   it('centres the image in evaluation, and blackens a reused buffer', () => {
     const input = randomBatch([2, 100, 100, 3]);
     const out = zeros('uint8', [2, 108, 108, 3]);
