@@ -6,11 +6,10 @@
  * 1 / (a0 + a1 d + a2 d^2). The headlight is a directional light along the
  * camera's view axis.
  *
- * Planes are lit per vertex of their render grid (MJCF: the third plane size is
- * the spacing of the grid lines "for rendering"; one quad when it exceeds the
- * plane) and the result interpolated across each quad, as OpenGL's Gouraud
- * shading does: a big floor quad under a spot light stays evenly lit (reacher,
- * finger, ball_in_cup). Vertices are lit once per frame, when first needed.
+ * Planes are lit per vertex of the render grid MuJoCo draws them with (MJCF: the
+ * third plane size is the spacing of the grid lines "for rendering"; see planeGrid)
+ * and the result interpolated across each quad, as OpenGL's Gouraud shading does.
+ * Vertices are lit once per frame, when first needed.
  *
  * Results are terms, so that the caller can switch off a light where its shadow falls:
  *   terms[0..2] diffuse factor of lights without shadows, terms[3..5] their specular;
@@ -32,11 +31,16 @@ export const LIGHTING_INPUT = 12;
 const MAX_VERTICES = 1 << 16;
 
 interface PlaneGrid {
+  /** The plane sizes this grid was laid out for (x, y, spacing). */
+  key: [number, number, number];
   columns: number;
   rows: number;
-  /** Per vertex: the frame it was computed in, and its colour parts (single precision: a few MB less for long floors). */
+  /** Cell boundaries along the plane's x and y (columns + 1 and rows + 1 values). */
+  xs: Float64Array;
+  ys: Float64Array;
+  /** Per vertex: the frame it was computed in, and its colour parts. */
   stamp: Int32Array;
-  parts: Float32Array;
+  parts: Float64Array;
 }
 
 export class Lighting {
@@ -45,9 +49,6 @@ export class Lighting {
   readonly termCount: number;
   /** Colour parts per point of a plane (unshadowed, then per light), as `interpolatePlane` writes them. */
   readonly partCount: number;
-  /** Per plane: the sizes its grid was laid out for, and the grid's columns and rows (0: no grid). */
-  private readonly gridKey: Float64Array;
-  private readonly gridShape: Int32Array;
   /** The surface colour of the plane being interpolated (its vertices' parts are lit with it). */
   readonly surface = new Float64Array(3);
   private readonly vertexTerms: Float64Array;
@@ -71,8 +72,6 @@ export class Lighting {
     this.terms = new Float64Array(this.termCount);
     this.vertexTerms = new Float64Array(this.termCount);
     this.partCount = 3 + 3 * scene.lights.length;
-    this.gridKey = new Float64Array(3 * scene.count).fill(NaN);
-    this.gridShape = new Int32Array(2 * scene.count);
     this.grids = Array.from({ length: scene.count }, () => null);
   }
 
@@ -93,39 +92,22 @@ export class Lighting {
    * returns 0 (nothing written) for other objects.
    */
   interpolatePlane(k: number, local: Float64Array, parts: Float64Array): number {
-    const { scene, gridKey, gridShape } = this;
+    const { scene } = this;
     if (scene.type[k] !== GEOM_PLANE) return 0;
     const p = 3 * k;
-    const sx = scene.size[p];
-    const sy = scene.size[p + 1];
-    const spacing = scene.size[p + 2];
-    if (gridKey[p] !== sx || gridKey[p + 1] !== sy || gridKey[p + 2] !== spacing) {
-      // The grid's shape, worked out again only when the plane's sizes change.
-      gridKey[p] = sx;
-      gridKey[p + 1] = sy;
-      gridKey[p + 2] = spacing;
-      const columns = Math.max(1, Math.ceil((2 * sx) / spacing - 1e-9));
-      const rows = Math.max(1, Math.ceil((2 * sy) / spacing - 1e-9));
-      const gridded = sx > 0 && sy > 0 && spacing > 0 && (columns + 1) * (rows + 1) <= MAX_VERTICES;
-      gridShape[2 * k] = gridded ? columns : 0;
-      gridShape[2 * k + 1] = gridded ? rows : 0;
-    }
-    const columns = gridShape[2 * k];
-    const rows = gridShape[2 * k + 1];
-    if (columns === 0) return 0;
     let grid = this.grids[k];
-    if (!grid || grid.columns !== columns || grid.rows !== rows) {
-      const vertices = (columns + 1) * (rows + 1);
-      grid = { columns, rows, stamp: new Int32Array(vertices).fill(-1), parts: new Float32Array(vertices * this.partCount) };
+    if (!grid || grid.key[0] !== scene.size[p] || grid.key[1] !== scene.size[p + 1] || grid.key[2] !== scene.size[p + 2]) {
+      // Laid out again only when the plane's sizes change.
+      grid = planeGrid(scene.size[p], scene.size[p + 1], scene.size[p + 2], this.partCount);
       this.grids[k] = grid;
       this.lastPlane = -1;
     }
-    const u = ((local[0] + sx) / (2 * sx)) * columns;
-    const v = ((local[1] + sy) / (2 * sy)) * rows;
-    const column = Math.min(columns - 1, Math.max(0, Math.floor(u)));
-    const row = Math.min(rows - 1, Math.max(0, Math.floor(v)));
-    const fu = Math.min(1, Math.max(0, u - column));
-    const fv = Math.min(1, Math.max(0, v - row));
+    const { columns, rows } = grid;
+    if (columns === 0) return 0;
+    const column = gridCell(grid.xs, local[0]);
+    const row = gridCell(grid.ys, local[1]);
+    const fu = cellFraction(grid.xs, column, local[0]);
+    const fv = cellFraction(grid.ys, row, local[1]);
     const count = this.partCount;
     const stride = columns + 1;
     const v00 = row * stride + column;
@@ -139,10 +121,15 @@ export class Lighting {
       this.lastPlane = k;
       this.lastFrame = this.frame;
     }
-    const w00 = (1 - fu) * (1 - fv);
-    const w01 = fu * (1 - fv);
-    const w10 = (1 - fu) * fv;
-    const w11 = fu * fv;
+    // A quad is drawn as two triangles, split along the diagonal from its (x1, y0)
+    // to its (x0, y1) corner, with colours interpolated linearly across each
+    // (dm_control's frames agree with this split better than with the other
+    // diagonal or a bilinear blend: reacher-easy 2.8 against 5.1 and 4.0 mean error).
+    const lower = fu + fv <= 1;
+    const w00 = lower ? 1 - fu - fv : 0;
+    const w01 = lower ? fu : 1 - fv;
+    const w10 = lower ? fv : 1 - fu;
+    const w11 = lower ? 0 : fu + fv - 1;
     const values = grid.parts;
     const b00 = v00 * count;
     const b01 = b00 + count;
@@ -160,20 +147,52 @@ export class Lighting {
   /** Lights grid vertex `vertex` (column c, row r) of plane k, once per frame. */
   private ensureVertex(k: number, grid: PlaneGrid, vertex: number, c: number, r: number): void {
     if (grid.stamp[vertex] === this.frame) return;
-    const p = 3 * k;
-    const sx = this.scene.size[p];
-    const sy = this.scene.size[p + 1];
-    this.vertexInput(k, -sx + (2 * sx * c) / grid.columns, -sy + (2 * sy * r) / grid.rows);
+    this.vertexInput(k, grid.xs[c], grid.ys[r]);
     const terms = this.vertexTerms;
     this.compute(k, this.corner, terms, 0);
     const surface = this.surface;
-    const parts = grid.parts;
-    const at = vertex * this.partCount;
-    for (let c = 0; c < 3; c++) parts[at + c] = surface[c] * terms[c] + terms[3 + c];
-    for (let l = 0; l < this.scene.lights.length; l++) {
-      for (let c = 0; c < 3; c++) parts[at + 3 + 3 * l + c] = surface[c] * terms[6 + 6 * l + c] + terms[9 + 6 * l + c];
-    }
+    this.litParts(surface[0], surface[1], surface[2], terms, grid.parts, vertex * this.partCount);
     grid.stamp[vertex] = this.frame;
+  }
+
+  /**
+   * The colour parts of a surface of colour (red, green, blue) from its lighting
+   * `terms`, into out[at ...] (partCount values), grouped and clamped as MuJoCo 2.2's
+   * passes are (render_gl3.c): OpenGL clamps each pass's lit colour to [0, 1]
+   * before the texture modulates it, and the passes add up in the framebuffer.
+   * Part 0 is the first pass: emission, the headlight and the lights that cast no
+   * shadow. Part 1 + l is shadow-casting light l, drawn in a pass of its own where
+   * its shadow map lets it through. The clamp is what keeps a floor seen from
+   * straight above (point_mass, reacher: headlight ambient 0.4 plus diffuse 0.8)
+   * from lighting its texture by more than 1 in the first pass.
+   */
+  litParts(red: number, green: number, blue: number, terms: Float64Array, out: Float64Array, at: number): void {
+    let firstRed = red * terms[0] + terms[3];
+    let firstGreen = green * terms[1] + terms[4];
+    let firstBlue = blue * terms[2] + terms[5];
+    const lights = this.scene.lights;
+    for (let l = 0; l < lights.length; l++) {
+      const slot = 6 + 6 * l;
+      const part = at + 3 + 3 * l;
+      const lightRed = red * terms[slot] + terms[slot + 3];
+      const lightGreen = green * terms[slot + 1] + terms[slot + 4];
+      const lightBlue = blue * terms[slot + 2] + terms[slot + 5];
+      if (lights[l].castShadow) {
+        out[part] = Math.min(1, lightRed);
+        out[part + 1] = Math.min(1, lightGreen);
+        out[part + 2] = Math.min(1, lightBlue);
+      } else {
+        firstRed += lightRed;
+        firstGreen += lightGreen;
+        firstBlue += lightBlue;
+        out[part] = 0;
+        out[part + 1] = 0;
+        out[part + 2] = 0;
+      }
+    }
+    out[at] = Math.min(1, firstRed);
+    out[at + 1] = Math.min(1, firstGreen);
+    out[at + 2] = Math.min(1, firstBlue);
   }
 
   /** World point and normal of a plane's grid vertex (local x, y), with the eye and headlight of `input`. */
@@ -296,4 +315,65 @@ export function power(x: number, e: number): number {
     remaining >>= 1;
   }
   return result;
+}
+
+/**
+ * The render grid MuJoCo 2.2 draws a plane with (render_context.c, makePlane), per
+ * axis of half-size `size`: cells of twice the half-spacing max(spacing, size / 198),
+ * an even number of them centred on the plane, and one padding cell at each end
+ * holding the remainder (zero wide when the spacing divides the size). So a plane
+ * whose spacing exceeds its size is still two cells a side, with a vertex at its
+ * centre: reacher's and finger's floors are brightest there under their spot lights.
+ * Planes of infinite extent (size 0) get no grid: they are lit per pixel.
+ */
+function planeGrid(sizeX: number, sizeY: number, spacing: number, partCount: number): PlaneGrid {
+  const xs = gridLines(sizeX, spacing);
+  const ys = gridLines(sizeY, spacing);
+  const gridded = xs.length > 1 && ys.length > 1 && xs.length * ys.length <= MAX_VERTICES;
+  const columns = gridded ? xs.length - 1 : 0;
+  const rows = gridded ? ys.length - 1 : 0;
+  const vertices = gridded ? xs.length * ys.length : 0;
+  return {
+    key: [sizeX, sizeY, spacing],
+    columns,
+    rows,
+    xs,
+    ys,
+    stamp: new Int32Array(vertices).fill(-1),
+    parts: new Float64Array(vertices * partCount),
+  };
+}
+
+/** MuJoCo's grid lines along one axis of half-size `size` (empty when the size is not positive). */
+export function gridLines(size: number, spacing: number): Float64Array {
+  if (!(size > 0)) return new Float64Array(0);
+  const MAX_PLANE_GRID = 200; // mjMAXPLANEGRID
+  const half = Math.max(spacing, size / (MAX_PLANE_GRID - 2));
+  let inner = Math.floor(size / Math.max(1e-15, half));
+  inner -= inner % 2;
+  const pad = size - inner * half;
+  const lines = new Float64Array(inner + 3);
+  lines[0] = -size;
+  for (let i = 1; i <= inner + 1; i++) lines[i] = -size + pad + (i - 1) * 2 * half;
+  lines[inner + 2] = size;
+  return lines;
+}
+
+/** The cell of sorted grid lines `lines` holding x (clamped to the first and last cell). */
+function gridCell(lines: Float64Array, x: number): number {
+  const last = lines.length - 2;
+  if (x <= lines[1]) return 0;
+  if (x >= lines[last]) return last;
+  // Inner cells are equally wide: index directly, then step past rounding at a boundary.
+  let cell = 1 + Math.floor((x - lines[1]) / (lines[2] - lines[1]));
+  if (cell > last - 1) cell = last - 1;
+  while (cell > 1 && x < lines[cell]) cell--;
+  while (cell < last - 1 && x >= lines[cell + 1]) cell++;
+  return cell;
+}
+
+/** Where x lies across cell `cell`, from 0 to 1 (0 in a cell of no width). */
+function cellFraction(lines: Float64Array, cell: number, x: number): number {
+  const width = lines[cell + 1] - lines[cell];
+  return width > 0 ? Math.min(1, Math.max(0, (x - lines[cell]) / width)) : 0;
 }

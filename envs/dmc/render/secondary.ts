@@ -95,11 +95,12 @@ export class SecondaryRays implements Occluder {
         hit[7] = ry;
         hit[8] = rz;
         this.shader!.shade(mirrored, false);
-        // Where a mirrored object shows, it blends in by the reflectance; elsewhere
-        // the plane keeps its full colour (as in dm_control's frames, not darkened by 1 - reflectance).
-        colour[0] = (1 - reflectance) * red + reflectance * colour[0];
-        colour[1] = (1 - reflectance) * green + reflectance * colour[1];
-        colour[2] = (1 - reflectance) * blue + reflectance * colour[2];
+        // MuJoCo 2.2 draws the mirrored objects with their colour times the
+        // reflectance, then adds the plane on top (blending GL_ONE, GL_ONE): the
+        // plane keeps its full colour, and the framebuffer clamps the sum to 1.
+        colour[0] = Math.min(1, red + reflectance * colour[0]);
+        colour[1] = Math.min(1, green + reflectance * colour[1]);
+        colour[2] = Math.min(1, blue + reflectance * colour[2]);
       } else {
         colour[0] = red;
         colour[1] = green;

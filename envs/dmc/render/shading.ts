@@ -121,17 +121,7 @@ export class Shader {
       input[7] = plane ? camera[1] : hy - dy;
       input[8] = plane ? camera[2] : hz - dz;
       lighting.evaluate(k);
-      const terms = lighting.terms;
-      lit[0] = red * terms[0] + terms[3];
-      lit[1] = green * terms[1] + terms[4];
-      lit[2] = blue * terms[2] + terms[5];
-      for (let l = 0; l < scene.lights.length; l++) {
-        const slot = 6 + 6 * l;
-        const at = 3 + 3 * l;
-        lit[at] = red * terms[slot] + terms[slot + 3];
-        lit[at + 1] = green * terms[slot + 1] + terms[slot + 4];
-        lit[at + 2] = blue * terms[slot + 2] + terms[slot + 5];
-      }
+      lighting.litParts(red, green, blue, lighting.terms, lit, 0);
     }
     this.modulation(k);
     const textureRed = this.texel[0];

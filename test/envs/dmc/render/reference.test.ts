@@ -3,13 +3,13 @@
  * camera 0 at 84x84 from MuJoCo's OpenGL renderer after a recorded reset), where
  * that folder is present.
  *
- * Bounds, from what cannot match exactly: MuJoCo 2.2's OpenGL pipeline lights per
- * vertex and filters textures with mipmaps, multisamples edges with its own pattern,
- * and places the sky's random marks with its own random numbers. Measured here:
- * mean absolute difference 2.2 to 6.8 per channel (of 255) on 15 of the 16 tasks
- * (point_mass-easy: 15.3, its spot-lit floor), and the agent's silhouette (reddish
- * pixels) overlapping at 0.90 to 0.97 intersection-over-union. The bounds leave
- * about 10% headroom over the worst measured task in the list (reacher-easy, 6.7).
+ * Bounds, from what cannot match exactly: MuJoCo 2.2's OpenGL pipeline filters
+ * textures with mipmaps, multisamples edges with its own pattern, and places the
+ * sky's random marks with its own random numbers; the floor's mirror images of
+ * point_mass's and reacher's walls are not drawn. Measured here: mean absolute
+ * difference 1.8 to 3.7 per channel (of 255) on all 16 tasks (walker's three
+ * the largest), and the agent's silhouette (reddish pixels) overlapping at 0.90 to
+ * 0.97 intersection-over-union. The bounds leave about 10% headroom.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,8 +18,18 @@ import { describe, expect, it } from 'vitest';
 import { createRenderer } from '../../../../envs/dmc/render/renderer.ts';
 import { hasReference, loadReferenceTask, REFERENCE_FOLDER } from './scenes.ts';
 
-const TASKS = ['cartpole-swingup', 'walker-walk', 'cheetah-run', 'finger-spin', 'reacher-easy', 'ball_in_cup-catch'];
-const MEAN_ABSOLUTE_DIFFERENCE_BOUND = 7.5;
+const TASKS = [
+  'cartpole-swingup',
+  'walker-walk',
+  'cheetah-run',
+  'finger-spin',
+  'reacher-easy',
+  'ball_in_cup-catch',
+  // Seen from straight above under a spot light: the per-pass clamp and MuJoCo's plane grid show here.
+  'point_mass-easy',
+  'pendulum-swingup',
+];
+const MEAN_ABSOLUTE_DIFFERENCE_BOUND = 4.1;
 const SILHOUETTE_IOU_BOUND = 0.85;
 
 describe.skipIf(!hasReference)('frames against dm_control', () => {
@@ -42,7 +52,7 @@ describe.skipIf(!hasReference)('frames against dm_control', () => {
           if (theirs || ours) union++;
         }
         expect(difference / (84 * 84 * 3)).toBeLessThan(MEAN_ABSOLUTE_DIFFERENCE_BOUND);
-        expect(union).toBeGreaterThan(20);
+        expect(union).toBeGreaterThan(10); // point_mass: a 1 cm ball and its target, about 16 pixels
         expect(intersection / union).toBeGreaterThan(SILHOUETTE_IOU_BOUND);
       } finally {
         scene.free();
