@@ -33,6 +33,8 @@ export class SecondaryRays implements Occluder {
   private cullLight = 0;
   /** Objects other than planes (what secondary rays can hit). */
   private readonly solids: Int32Array;
+  /** Planes, which mirror rays meet too (MuJoCo mirrors every geom but the reflecting one: point_mass's walls). */
+  private readonly planes: Int32Array;
 
   constructor(
     private readonly scene: Scene,
@@ -44,8 +46,10 @@ export class SecondaryRays implements Occluder {
   ) {
     this.n = scene.count;
     const solids: number[] = [];
-    for (let k = 0; k < this.n; k++) if (scene.type[k] !== GEOM_PLANE) solids.push(k);
+    const planes: number[] = [];
+    for (let k = 0; k < this.n; k++) (scene.type[k] === GEOM_PLANE ? planes : solids).push(k);
     this.solids = Int32Array.from(solids);
+    this.planes = Int32Array.from(planes);
   }
 
   /** Blends into `colour` what a reflective plane hit (point, normal, direction in `hit`) mirrors. */
@@ -53,8 +57,10 @@ export class SecondaryRays implements Occluder {
     const { scene, hit, probe } = this;
     const colour = this.shader!.colour;
     const reflectance = scene.reflectance[nearest];
-    // Off the ground, a mirror ray can meet only what its tile's mirrored list holds.
-    if (nearest === this.culling.ground && (this.mirrorMask[this.pixel] === 0 || this.tiles.mirroredCount[this.tile] === 0)) return;
+    // Off the ground, a mirror ray can meet only what its tile's mirrored list holds
+    // (the lists hold solids: with other planes about, every mirror ray looks further).
+    const culled = nearest === this.culling.ground && this.planes.length === 1;
+    if (culled && (this.mirrorMask[this.pixel] === 0 || this.tiles.mirroredCount[this.tile] === 0)) return;
     if (reflectance > 0 && scene.type[nearest] === GEOM_PLANE) {
       const hx = hit[0];
       const hy = hit[1];
@@ -80,9 +86,10 @@ export class SecondaryRays implements Occluder {
       probe[4] = ry;
       probe[5] = rz;
       probe[PROBE_T_MAX] = Infinity;
-      this.cullMode = nearest === this.culling.ground ? 1 : 0;
-      const mirrored = this.firstHit(nearest);
+      this.cullMode = culled ? 1 : 0;
+      let mirrored = this.firstHit(nearest);
       this.cullMode = 0;
+      if (this.planes.length > 1) mirrored = this.firstPlaneHit(nearest, mirrored);
       if (mirrored >= 0) {
         const t = probe[PROBE_T];
         hit[0] = hx + t * rx;
@@ -94,13 +101,13 @@ export class SecondaryRays implements Occluder {
         hit[6] = rx;
         hit[7] = ry;
         hit[8] = rz;
-        this.shader!.shade(mirrored, false);
         // MuJoCo 2.2 draws the mirrored objects with their colour times the
         // reflectance, then adds the plane on top (blending GL_ONE, GL_ONE): the
         // plane keeps its full colour, and the framebuffer clamps the sum to 1.
-        colour[0] = Math.min(1, red + reflectance * colour[0]);
-        colour[1] = Math.min(1, green + reflectance * colour[1]);
-        colour[2] = Math.min(1, blue + reflectance * colour[2]);
+        this.shader!.shade(mirrored, false, reflectance);
+        colour[0] = Math.min(1, red + colour[0]);
+        colour[1] = Math.min(1, green + colour[1]);
+        colour[2] = Math.min(1, blue + colour[2]);
       } else {
         colour[0] = red;
         colour[1] = green;
@@ -183,6 +190,49 @@ export class SecondaryRays implements Occluder {
     return found;
   }
 
+
+  /**
+   * The nearest plane other than `skip` along the ray in `probe` if it is nearer
+   * than what `firstHit` found (`found`, at probe's distance), with its distance
+   * and normal written as firstHit writes them; otherwise `found`.
+   */
+  private firstPlaneHit(skip: number, found: number): number {
+    const { scene, ray, probe, planes } = this;
+    const rot = scene.rotation;
+    let best = probe[PROBE_T];
+    for (let a = 0; a < planes.length; a++) {
+      const k = planes[a];
+      if (k === skip || scene.rgba[4 * k + 3] === 0) continue;
+      const p = 3 * k;
+      const r = 9 * k;
+      const wx = probe[0] - scene.position[p];
+      const wy = probe[1] - scene.position[p + 1];
+      const wz = probe[2] - scene.position[p + 2];
+      const dx = probe[3];
+      const dy = probe[4];
+      const dz = probe[5];
+      ray[0] = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
+      ray[1] = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
+      ray[2] = rot[r + 2] * wx + rot[r + 5] * wy + rot[r + 8] * wz;
+      ray[3] = rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz;
+      ray[4] = rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz;
+      ray[5] = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
+      ray[6] = EPSILON;
+      ray[7] = best;
+      ray[8] = scene.size[p];
+      ray[9] = scene.size[p + 1];
+      ray[10] = scene.size[p + 2];
+      if (intersect(GEOM_PLANE, ray) === 1) {
+        best = ray[11];
+        found = k;
+        probe[PROBE_NORMAL] = rot[r + 2];
+        probe[PROBE_NORMAL + 1] = rot[r + 5];
+        probe[PROBE_NORMAL + 2] = rot[r + 8];
+      }
+    }
+    probe[PROBE_T] = best;
+    return found;
+  }
 
   /** Whether an object blocks light l from the ground/surface point in `hit` (object k itself excluded). */
   shadowed(k: number, l: number): boolean {

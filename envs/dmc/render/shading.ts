@@ -50,8 +50,13 @@ export class Shader {
     this.lit = new Float64Array(3 + 3 * scene.lights.length);
   }
 
-  /** Colour of object k at the surface point in `hit`, lit as MuJoCo does (lighting.ts). Result in `colour`. */
-  shade(k: number, shadows: boolean): void {
+  /**
+   * Colour of object k at the surface point in `hit`, lit as MuJoCo does
+   * (lighting.ts). Result in `colour`. `tint` scales the object's colour before
+   * lighting, as MuJoCo scales a mirrored object's by the mirror's reflectance
+   * (its specular highlights keep their strength).
+   */
+  shade(k: number, shadows: boolean, tint = 1): void {
     const { scene, hit, camera, lighting, local } = this;
     const hx = hit[HIT_POINT];
     const hy = hit[HIT_POINT + 1];
@@ -69,13 +74,17 @@ export class Shader {
       green = scene.rgba[4 * k + 1];
       blue = scene.rgba[4 * k + 2];
     }
+    red *= tint;
+    green *= tint;
+    blue *= tint;
     const input = lighting.input;
     input[9] = camera[9];
     input[10] = camera[10];
     input[11] = camera[11];
     let interpolated = 0;
     const plane = scene.type[k] === GEOM_PLANE;
-    if (plane) {
+    // A plane's grid keeps its colour at full strength: tinted, it is lit per pixel.
+    if (plane && tint === 1) {
       const p = 3 * k;
       const r = 9 * k;
       const rot = scene.rotation;
@@ -116,10 +125,12 @@ export class Shader {
       input[3] = nx;
       input[4] = ny;
       input[5] = nz;
-      // The viewer sits back along the incoming ray (the eye itself for primary rays, and for planes).
-      input[6] = plane ? camera[0] : hx - dx;
-      input[7] = plane ? camera[1] : hy - dy;
-      input[8] = plane ? camera[2] : hz - dz;
+      // The viewer sits back along the incoming ray (the eye itself for primary rays,
+      // and for planes seen directly, as on their grid; a mirrored plane's is in the mirror).
+      const eye = plane && tint === 1;
+      input[6] = eye ? camera[0] : hx - dx;
+      input[7] = eye ? camera[1] : hy - dy;
+      input[8] = eye ? camera[2] : hz - dz;
       lighting.evaluate(k);
       lighting.litParts(red, green, blue, lighting.terms, lit, 0);
     }
