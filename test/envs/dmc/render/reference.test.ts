@@ -5,8 +5,7 @@
  *
  * Bounds, from what cannot match exactly: MuJoCo 2.2's OpenGL pipeline filters
  * textures with mipmaps, multisamples edges with its own pattern, and places the
- * sky's random marks with its own random numbers; the floor's mirror images of
- * point_mass's and reacher's walls are not drawn. Measured here: mean absolute
+ * sky's random marks with its own random numbers. Measured here: mean absolute
  * difference 1.8 to 3.7 per channel (of 255) on all 16 tasks (walker's three
  * the largest), and the agent's silhouette (reddish pixels) overlapping at 0.90 to
  * 0.97 intersection-over-union. The bounds leave about 10% headroom.
