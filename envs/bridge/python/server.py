@@ -51,6 +51,7 @@ class Server:
         self.verbose = verbose
         # Tells a reconnecting client whether its old env handles belong to this process.
         self.instance = os.urandom(8).hex()
+        self.commands = {command: getattr(self, 'command_' + command) for command in COMMANDS}
 
     def handle(self, parts):
         """One request's frames to the reply header (never raises)."""
@@ -63,9 +64,10 @@ class Server:
             version = header.get('v')
             if version != PROTOCOL_VERSION:
                 raise RequestError(f'protocol version {version!r} is not spoken here; this server speaks version {PROTOCOL_VERSION}')
-            if command not in COMMANDS:
+            run = self.commands.get(command) if isinstance(command, str) else None
+            if run is None:
                 raise RequestError(f'unknown command {command!r}; expected one of {", ".join(COMMANDS)}')
-            reply = getattr(self, 'command_' + command)(header)
+            reply = run(header)
             reply.update(v=PROTOCOL_VERSION, id=request_id, ok=True)
             return reply
         except Exception as error:  # every failure becomes an error reply
@@ -129,11 +131,12 @@ class Server:
         return {'obs': obs, 'infos': infos}
 
     def command_step(self, header):
-        vector, _, check, _ = self.vector(header)
-        actions = check(header.get('actions'))
-        obs, rewards, terminated, truncated, infos = vector.step(actions)
-        return {'obs': obs, 'rewards': list(map(float, rewards)), 'terminated': list(map(bool, terminated)),
-                'truncated': list(map(bool, truncated)), 'infos': infos}
+        # The hot path: a known handle is looked up directly, anything else gets vector()'s error.
+        entry = self.vectors.get(header.get('env'))
+        vector, _, check, _ = entry if entry is not None and type(header.get('env')) is int else self.vector(header)
+        obs, rewards, terminated, truncated, infos = vector.step(check(header.get('actions')))
+        # The vectors return lists of Python floats and bools (vector.py, adapters.py).
+        return {'obs': obs, 'rewards': rewards, 'terminated': terminated, 'truncated': truncated, 'infos': infos}
 
     def command_render(self, header):
         vector = self.vector(header)[0]

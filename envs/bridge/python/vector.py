@@ -100,7 +100,7 @@ class ActionCheck:
                     inside = False
                     break
             if inside:
-                return list(actions.copy())  # writable: the received frame is read-only
+                return actions.copy()  # writable: the received frame is read-only
         outside = ~((actions >= self.low) & (actions <= self.high))  # NaN is outside
         if outside.any():
             index = np.unravel_index(int(np.flatnonzero(outside)[0]), actions.shape)
@@ -109,7 +109,7 @@ class ActionCheck:
                 f'action of copy {copy} element {list(element)} = {actions[index]} is outside '
                 f'[{self.low[element]}, {self.high[element]}]'
             )
-        return list(actions.copy())  # writable: the received frame is read-only
+        return actions.copy()  # writable: the received frame is read-only
 
 
 def wire_dtypes(space):
