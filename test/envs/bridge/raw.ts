@@ -56,6 +56,9 @@ export async function checkBadInput(endpoint: string, box: { envId: string; kwar
     const notANumber = { dtype: 'float32', shape: [2, 2], data: new Float32Array([NaN, 0, 0, 0]) };
     await expect(refused({ cmd: 'step', env, actions: notANumber })).rejects.toThrow(/copy 0.*NaN.*outside/i);
     await expect(refused({ cmd: 'step', env: 999 })).rejects.toThrow(/unknown env handle 999/);
+    // A handle of another type never reaches an env, even one equal to a handle (true == 1 in Python).
+    await expect(refused({ cmd: 'step', env: true, actions: good })).rejects.toThrow(/field "env" must be (int|an integer)/);
+    await expect(refused({ cmd: 'step', env: String(env), actions: good })).rejects.toThrow(/field "env" must be (int|an integer)/);
     await stepOk();
 
     const discreteEnv = (await connection.request({ cmd: 'make', env_id: discrete.envId, kwargs: discrete.kwargs, num_envs: 2 }, 'make')).env as number;
