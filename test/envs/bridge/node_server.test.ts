@@ -86,6 +86,19 @@ describe('Node server', () => {
     }
   });
 
+  it('keeps every reply its own frames while it reuses its batch buffers', async () => {
+    const vector = await RemoteVectorEnv.connect<NdArray, number[]>({ endpoint: server.endpoint, envId: 'pixel', kwargs: { size: 4, episode_length: 100, discrete: true }, numEnvs: 2 });
+    try {
+      const replies = [(await vector.reset({ seed: 1 })).obs];
+      for (let step = 0; step < 5; step++) replies.push((await vector.step([1, 2])).obs);
+      // Pixel (0, 0) of each copy holds its step count: every reply still shows its own.
+      const frame = 4 * 4 * 3;
+      expect(replies.map((obs) => [red(obs), red(obs, frame)])).toEqual([0, 1, 2, 3, 4, 5].map((t) => [t, t]));
+    } finally {
+      await vector.close();
+    }
+  });
+
   it('answers an env id the factory refuses with the factory message', async () => {
     await expect(RemoteEnv.connect({ endpoint: server.endpoint, envId: 'dmc:nothing' })).rejects.toThrow(/command "make": Error: no env "dmc:nothing" here/);
   });
