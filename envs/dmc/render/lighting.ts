@@ -54,6 +54,8 @@ export class Lighting {
   private readonly vertexTerms: Float64Array;
   private readonly scene: Scene;
   private readonly grids: (PlaneGrid | null)[];
+  /** The planes among the scene's objects. */
+  private readonly planes: Int32Array;
   private readonly corner = new Float64Array(LIGHTING_INPUT);
   private frame = 0;
   /** The quad (its first vertex, plane and frame) whose vertices were last made sure of. */
@@ -73,11 +75,22 @@ export class Lighting {
     this.vertexTerms = new Float64Array(this.termCount);
     this.partCount = 3 + 3 * scene.lights.length;
     this.grids = Array.from({ length: scene.count }, () => null);
+    this.planes = Int32Array.from(Array.from({ length: scene.count }, (_, k) => k).filter((k) => scene.type[k] === GEOM_PLANE));
   }
 
   /** Starts a frame: cached plane vertices are recomputed on first use. */
   nextFrame(): void {
     this.frame = (this.frame + 1) | 0;
+    // Each plane's grid follows its sizes: checked here once, not per pixel.
+    const { scene, planes } = this;
+    for (let i = 0; i < planes.length; i++) {
+      const k = planes[i];
+      const p = 3 * k;
+      const grid = this.grids[k];
+      if (grid && grid.key[0] === scene.size[p] && grid.key[1] === scene.size[p + 1] && grid.key[2] === scene.size[p + 2]) continue;
+      this.grids[k] = planeGrid(scene.size[p], scene.size[p + 1], scene.size[p + 2], this.partCount);
+      this.lastPlane = -1;
+    }
   }
 
   /** The lighting terms of object k at the point, normal and eye in `input`, into `terms`. */
@@ -89,27 +102,18 @@ export class Lighting {
    * For a plane with a coarse render grid: the colour parts (for the colour in
    * `surface`) interpolated from the vertices of the grid quad holding point
    * (local[0], local[1]) of the plane's frame, into `parts` (partCount values);
-   * returns 0 (nothing written) for other objects.
+   * returns 0 (nothing written) for other objects. Grids are laid out by `nextFrame`.
    */
   interpolatePlane(k: number, local: Float64Array, parts: Float64Array): number {
-    const { scene } = this;
-    if (scene.type[k] !== GEOM_PLANE) return 0;
-    const p = 3 * k;
-    let grid = this.grids[k];
-    if (!grid || grid.key[0] !== scene.size[p] || grid.key[1] !== scene.size[p + 1] || grid.key[2] !== scene.size[p + 2]) {
-      // Laid out again only when the plane's sizes change.
-      grid = planeGrid(scene.size[p], scene.size[p + 1], scene.size[p + 2], this.partCount);
-      this.grids[k] = grid;
-      this.lastPlane = -1;
-    }
-    const { columns, rows } = grid;
-    if (columns === 0) return 0;
+    // Null for objects other than planes; no columns for planes without a grid (see `nextFrame`).
+    const grid = this.grids[k];
+    if (grid === null || grid.columns === 0) return 0;
     const column = gridCell(grid.xs, local[0]);
     const row = gridCell(grid.ys, local[1]);
     const fu = cellFraction(grid.xs, column, local[0]);
     const fv = cellFraction(grid.ys, row, local[1]);
     const count = this.partCount;
-    const stride = columns + 1;
+    const stride = grid.columns + 1;
     const v00 = row * stride + column;
     // Neighbouring pixels mostly fall in the same quad: its vertices are lit already.
     if (v00 !== this.lastVertex || k !== this.lastPlane || this.frame !== this.lastFrame) {

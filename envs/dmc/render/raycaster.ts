@@ -134,6 +134,7 @@ export class RayCaster {
     this.planes.update(this.camera, this.overrides);
     this.dirty.update(this.camera, this.planes.stable && this.overrides.background === null);
     this.lighting.nextFrame();
+    this.shader.nextFrame();
     // Separate methods, so that V8 optimises each loop with its own type feedback.
     this.traceCentres();
     this.refineEdges();

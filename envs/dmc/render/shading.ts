@@ -33,6 +33,9 @@ export class Shader {
   readonly parts: Float64Array;
   /** The same parts before the texture. */
   private readonly lit: Float64Array;
+  /** Per object, this frame's texture (null: none) and its scale across and down (see `nextFrame`). */
+  private readonly textures: (PlaneTexture | null)[];
+  private readonly textureScale: Float64Array;
   overrides: SurfaceOverrides;
 
   constructor(
@@ -48,6 +51,8 @@ export class Shader {
     this.overrides = overrides;
     this.parts = new Float64Array(3 + 3 * scene.lights.length);
     this.lit = new Float64Array(3 + 3 * scene.lights.length);
+    this.textures = Array.from({ length: scene.count }, () => null);
+    this.textureScale = new Float64Array(2 * scene.count);
   }
 
   /**
@@ -230,25 +235,39 @@ export class Shader {
     this.colour[2] = outBlue;
   }
 
+  /**
+   * Starts a frame, after the scene's update and with this frame's overrides:
+   * each textured plane's texture and its scale (texels per length unit
+   * depend on the plane's sizes), worked out here once rather than per pixel.
+   */
+  nextFrame(): void {
+    const { scene, textureScale } = this;
+    for (let k = 0; k < scene.count; k++) {
+      const textureIndex = scene.textureId[k];
+      if (textureIndex < 0) continue;
+      this.textures[k] = this.overrides.planeTextures[textureIndex] ?? scene.planeTextures[textureIndex];
+      const p = 3 * k;
+      // texuniform: texrepeat repetitions per 2 length units (matches dm_control's frames); otherwise per plane.
+      textureScale[2 * k] = scene.texUniform[k] ? scene.texRepeat[2 * k] / 2 : scene.texRepeat[2 * k] / (2 * scene.size[p]);
+      textureScale[2 * k + 1] = scene.texUniform[k] ? scene.texRepeat[2 * k + 1] / 2 : scene.texRepeat[2 * k + 1] / (2 * scene.size[p + 1]);
+    }
+  }
+
   /** OpenGL's modulate: the colour that scales object k's whole lit colour, into `texel`: its texture's at the hit (`local`), white without a texture. */
   private modulation(k: number): void {
-    const textureIndex = this.scene.textureId[k];
-    if (textureIndex < 0) {
+    const texture = this.textures[k];
+    if (texture === null) {
       this.texel.fill(1);
       return;
     }
-    this.textureColour(k, this.overrides.planeTextures[textureIndex] ?? this.scene.planeTextures[textureIndex]);
+    this.textureColour(k, texture);
   }
 
   /** Nearest texel of plane k's texture at the local point in `local`, into `texel`. */
   private textureColour(k: number, texture: PlaneTexture): void {
-    const { scene, local } = this;
-    const p = 3 * k;
-    // texuniform: texrepeat repetitions per 2 length units (matches dm_control's frames); otherwise per plane.
-    const scaleX = scene.texUniform[k] ? scene.texRepeat[2 * k] / 2 : scene.texRepeat[2 * k] / (2 * scene.size[p]);
-    const scaleY = scene.texUniform[k] ? scene.texRepeat[2 * k + 1] / 2 : scene.texRepeat[2 * k + 1] / (2 * scene.size[p + 1]);
-    let u = local[0] * scaleX;
-    let v = -local[1] * scaleY;
+    const { local, textureScale } = this;
+    let u = local[0] * textureScale[2 * k];
+    let v = -local[1] * textureScale[2 * k + 1];
     u -= Math.floor(u);
     v -= Math.floor(v);
     let column = Math.floor(u * texture.width);
