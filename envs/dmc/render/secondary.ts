@@ -132,7 +132,6 @@ export class SecondaryRays implements Occluder {
     let best = probe[PROBE_T_MAX];
     let found = -1;
     const directionLength2 = dx * dx + dy * dy + dz * dz;
-    const rot = scene.rotation;
     const { culling } = this;
     const mode = this.cullMode;
     const footprint = 4 * this.cullLight * this.n;
@@ -166,30 +165,14 @@ export class SecondaryRays implements Occluder {
       const ey = wy + along * dy;
       const ez = wz + along * dz;
       if (ex * ex + ey * ey + ez * ez > radius * radius) continue;
-      const r = 9 * k;
-      ray[0] = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
-      ray[1] = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
-      ray[2] = rot[r + 2] * wx + rot[r + 5] * wy + rot[r + 8] * wz;
-      ray[3] = rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz;
-      ray[4] = rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz;
-      ray[5] = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
-      ray[6] = EPSILON;
-      ray[7] = best;
-      ray[8] = scene.size[p];
-      ray[9] = scene.size[p + 1];
-      ray[10] = scene.size[p + 2];
-      if (intersect(scene.type[k], ray) === 1) {
+      if (this.hits(k, wx, wy, wz, dx, dy, dz, best)) {
         best = ray[11];
         found = k;
-        probe[PROBE_NORMAL] = rot[r] * ray[12] + rot[r + 1] * ray[13] + rot[r + 2] * ray[14];
-        probe[PROBE_NORMAL + 1] = rot[r + 3] * ray[12] + rot[r + 4] * ray[13] + rot[r + 5] * ray[14];
-        probe[PROBE_NORMAL + 2] = rot[r + 6] * ray[12] + rot[r + 7] * ray[13] + rot[r + 8] * ray[14];
       }
     }
     probe[PROBE_T] = best;
     return found;
   }
-
 
   /**
    * The nearest plane other than `skip` along the ray in `probe` if it is nearer
@@ -198,40 +181,49 @@ export class SecondaryRays implements Occluder {
    */
   private firstPlaneHit(skip: number, found: number): number {
     const { scene, ray, probe, planes } = this;
-    const rot = scene.rotation;
     let best = probe[PROBE_T];
     for (let a = 0; a < planes.length; a++) {
       const k = planes[a];
       if (k === skip || scene.rgba[4 * k + 3] === 0) continue;
       const p = 3 * k;
-      const r = 9 * k;
       const wx = probe[0] - scene.position[p];
       const wy = probe[1] - scene.position[p + 1];
       const wz = probe[2] - scene.position[p + 2];
-      const dx = probe[3];
-      const dy = probe[4];
-      const dz = probe[5];
-      ray[0] = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
-      ray[1] = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
-      ray[2] = rot[r + 2] * wx + rot[r + 5] * wy + rot[r + 8] * wz;
-      ray[3] = rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz;
-      ray[4] = rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz;
-      ray[5] = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
-      ray[6] = EPSILON;
-      ray[7] = best;
-      ray[8] = scene.size[p];
-      ray[9] = scene.size[p + 1];
-      ray[10] = scene.size[p + 2];
-      if (intersect(GEOM_PLANE, ray) === 1) {
+      if (this.hits(k, wx, wy, wz, probe[3], probe[4], probe[5], best)) {
         best = ray[11];
         found = k;
-        probe[PROBE_NORMAL] = rot[r + 2];
-        probe[PROBE_NORMAL + 1] = rot[r + 5];
-        probe[PROBE_NORMAL + 2] = rot[r + 8];
       }
     }
     probe[PROBE_T] = best;
     return found;
+  }
+
+  /**
+   * Whether the ray from offset (wx, wy, wz) of object k's centre along (dx, dy, dz)
+   * meets the object within (EPSILON, tMax); on a hit, its distance is in ray[11]
+   * and its world normal in `probe`.
+   */
+  private hits(k: number, wx: number, wy: number, wz: number, dx: number, dy: number, dz: number, tMax: number): boolean {
+    const { scene, ray, probe } = this;
+    const rot = scene.rotation;
+    const p = 3 * k;
+    const r = 9 * k;
+    ray[0] = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
+    ray[1] = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
+    ray[2] = rot[r + 2] * wx + rot[r + 5] * wy + rot[r + 8] * wz;
+    ray[3] = rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz;
+    ray[4] = rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz;
+    ray[5] = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
+    ray[6] = EPSILON;
+    ray[7] = tMax;
+    ray[8] = scene.size[p];
+    ray[9] = scene.size[p + 1];
+    ray[10] = scene.size[p + 2];
+    if (intersect(scene.type[k], ray) !== 1) return false;
+    probe[PROBE_NORMAL] = rot[r] * ray[12] + rot[r + 1] * ray[13] + rot[r + 2] * ray[14];
+    probe[PROBE_NORMAL + 1] = rot[r + 3] * ray[12] + rot[r + 4] * ray[13] + rot[r + 5] * ray[14];
+    probe[PROBE_NORMAL + 2] = rot[r + 6] * ray[12] + rot[r + 7] * ray[13] + rot[r + 8] * ray[14];
+    return true;
   }
 
   /** Whether an object blocks light l from the ground/surface point in `hit` (object k itself excluded). */
