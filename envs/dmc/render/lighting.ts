@@ -8,17 +8,17 @@
  *
  * Planes are lit per vertex of the render grid MuJoCo draws them with (MJCF: the
  * third plane size is the spacing of the grid lines "for rendering"; see planeGrid)
- * and the result interpolated across each quad, as OpenGL's Gouraud shading does.
- * Vertices are lit once per frame, when first needed.
+ * and the result interpolated across each quad's two triangles, as OpenGL's
+ * Gouraud shading does. Vertices are lit once per frame, when first needed.
  *
  * Results are terms, so that the caller can switch off a light where its shadow falls:
- *   terms[0..2] diffuse factor of lights without shadows, terms[3..5] their specular;
+ *   terms[0..2] diffuse factor of the headlight (and ambient, emission), terms[3..5] its specular;
  *   then per model light l: terms[6 + 6l ..] diffuse factor, terms[9 + 6l ..] specular.
- * The colour is surface * (terms diffuse) + (terms specular), summed over visible lights.
- * Plane grid vertices keep that colour itself per part (unshadowed, then per light:
- * 3 + 3l values), for the plane's colour of the frame: half the values to
- * interpolate per pixel, and the same colour up to rounding (the map from terms to
- * colour is affine, so it commutes with the interpolation).
+ * `litParts` turns them into colour parts, surface * (diffuse) + (specular), grouped
+ * and clamped to 1 per rendering pass as MuJoCo's passes are (part 0: the first pass;
+ * part 1 + l: shadow-casting light l), and the visible parts add up. Plane grid
+ * vertices keep these parts (3 + 3l values), interpolated per pixel: OpenGL clamps
+ * per vertex too, before interpolating.
  */
 import { GEOM_PLANE, type Scene } from './scene.ts';
 
@@ -26,7 +26,7 @@ import { GEOM_PLANE, type Scene } from './scene.ts';
 export const LIGHTING_INPUT = 12;
 /**
  * Planes with more grid vertices are lit per pixel (the cache would be too big);
- * dm_control's floors have at most 2501 x 9.
+ * MuJoCo's grids have at most 201 x 201 lines (200 cells a side).
  */
 const MAX_VERTICES = 1 << 16;
 
