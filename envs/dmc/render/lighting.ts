@@ -20,7 +20,7 @@
  * vertices keep these parts (3 + 3l values), interpolated per pixel: OpenGL clamps
  * per vertex too, before interpolating.
  */
-import { GEOM_PLANE, type Scene } from './scene.ts';
+import type { Scene } from './scene.ts';
 
 /** Inputs: point [0..2], unit normal [3..5], eye [6..8], headlight direction toward the light [9..11]. */
 export const LIGHTING_INPUT = 12;
@@ -54,8 +54,6 @@ export class Lighting {
   private readonly vertexTerms: Float64Array;
   private readonly scene: Scene;
   private readonly grids: (PlaneGrid | null)[];
-  /** The planes among the scene's objects. */
-  private readonly planes: Int32Array;
   private readonly corner = new Float64Array(LIGHTING_INPUT);
   private frame = 0;
   /** The quad (its first vertex, plane and frame) whose vertices were last made sure of. */
@@ -75,14 +73,14 @@ export class Lighting {
     this.vertexTerms = new Float64Array(this.termCount);
     this.partCount = 3 + 3 * scene.lights.length;
     this.grids = Array.from({ length: scene.count }, () => null);
-    this.planes = Int32Array.from(Array.from({ length: scene.count }, (_, k) => k).filter((k) => scene.type[k] === GEOM_PLANE));
   }
 
   /** Starts a frame: cached plane vertices are recomputed on first use. */
   nextFrame(): void {
     this.frame = (this.frame + 1) | 0;
     // Each plane's grid follows its sizes: checked here once, not per pixel.
-    const { scene, planes } = this;
+    const { scene } = this;
+    const planes = scene.planes;
     for (let i = 0; i < planes.length; i++) {
       const k = planes[i];
       const p = 3 * k;

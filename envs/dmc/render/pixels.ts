@@ -12,7 +12,7 @@
  * a fixed camera (the horizon, rails) cost nothing.
  */
 import type { SurfaceOverrides } from './raycaster.ts';
-import { GEOM_PLANE, type Scene } from './scene.ts';
+import type { Scene } from './scene.ts';
 import type { Sky } from './sky.ts';
 
 export class PixelCache {
@@ -109,7 +109,6 @@ export class PlaneCache {
   private readonly key: Float64Array;
   private readonly next: Float64Array;
   private keyOverrides: SurfaceOverrides | null = null;
-  private readonly planeIndices: number[];
   /** True when nothing changed since the last frame: only then are pixels stored (a moving camera never fills the cache). */
   stable = false;
 
@@ -120,9 +119,7 @@ export class PlaneCache {
     this.partCount = 3 + 3 * scene.lights.length;
     this.stride = 11 + this.partCount;
     this.slots = slots;
-    this.planeIndices = [];
-    for (let k = 0; k < scene.count; k++) if (scene.type[k] === GEOM_PLANE) this.planeIndices.push(k);
-    const length = 14 + 19 * this.planeIndices.length + 6 * scene.lights.length;
+    const length = 14 + 19 * scene.planes.length + 6 * scene.lights.length;
     this.key = new Float64Array(length).fill(NaN);
     this.next = new Float64Array(length);
   }
@@ -132,7 +129,7 @@ export class PlaneCache {
     const { scene, next } = this;
     let i = 0;
     for (let j = 0; j < 14; j++) next[i++] = camera[j];
-    for (const k of this.planeIndices) {
+    for (const k of scene.planes) {
       for (let j = 0; j < 3; j++) next[i++] = scene.position[3 * k + j];
       for (let j = 0; j < 9; j++) next[i++] = scene.rotation[9 * k + j];
       for (let j = 0; j < 3; j++) next[i++] = scene.size[3 * k + j];

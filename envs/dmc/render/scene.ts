@@ -81,6 +81,8 @@ export class Scene {
   readonly isSite: Uint8Array;
   readonly sourceIndex: Int32Array;
   readonly type: Int32Array;
+  /** The objects that are planes, in order (types never change after loading). */
+  readonly planes: Int32Array;
   readonly materialId: Int32Array;
   /** Index into `planeTextures`, or -1. */
   readonly textureId: Int32Array;
@@ -193,6 +195,7 @@ export class Scene {
         }
       }
     }
+    this.planes = Int32Array.from(Array.from({ length: n }, (_, k) => k).filter((k) => this.type[k] === GEOM_PLANE));
     this.planeTextures = readPlaneTextures(model, planeTextureIds);
     this.sky = readSky(model);
 

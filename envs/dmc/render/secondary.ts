@@ -33,8 +33,6 @@ export class SecondaryRays implements Occluder {
   private cullLight = 0;
   /** Objects other than planes (what secondary rays can hit). */
   private readonly solids: Int32Array;
-  /** Planes, which mirror rays meet too (MuJoCo mirrors every geom but the reflecting one: point_mass's walls). */
-  private readonly planes: Int32Array;
 
   constructor(
     private readonly scene: Scene,
@@ -46,10 +44,8 @@ export class SecondaryRays implements Occluder {
   ) {
     this.n = scene.count;
     const solids: number[] = [];
-    const planes: number[] = [];
-    for (let k = 0; k < this.n; k++) (scene.type[k] === GEOM_PLANE ? planes : solids).push(k);
+    for (let k = 0; k < this.n; k++) if (scene.type[k] !== GEOM_PLANE) solids.push(k);
     this.solids = Int32Array.from(solids);
-    this.planes = Int32Array.from(planes);
   }
 
   /** Blends into `colour` what a reflective plane hit (point, normal, direction in `hit`) mirrors. */
@@ -59,7 +55,7 @@ export class SecondaryRays implements Occluder {
     const reflectance = scene.reflectance[nearest];
     // Off the ground, a mirror ray can meet only what its tile's mirrored list holds
     // (the lists hold solids: with other planes about, every mirror ray looks further).
-    const culled = nearest === this.culling.ground && this.planes.length === 1;
+    const culled = nearest === this.culling.ground && this.scene.planes.length === 1;
     if (culled && (this.mirrorMask[this.pixel] === 0 || this.tiles.mirroredCount[this.tile] === 0)) return;
     if (reflectance > 0 && scene.type[nearest] === GEOM_PLANE) {
       const hx = hit[0];
@@ -89,7 +85,7 @@ export class SecondaryRays implements Occluder {
       this.cullMode = culled ? 1 : 0;
       let mirrored = this.firstHit(nearest);
       this.cullMode = 0;
-      if (this.planes.length > 1) mirrored = this.firstPlaneHit(nearest, mirrored);
+      if (this.scene.planes.length > 1) mirrored = this.firstPlaneHit(nearest, mirrored);
       if (mirrored >= 0) {
         const t = probe[PROBE_T];
         hit[0] = hx + t * rx;
@@ -180,7 +176,8 @@ export class SecondaryRays implements Occluder {
    * and normal written as firstHit writes them; otherwise `found`.
    */
   private firstPlaneHit(skip: number, found: number): number {
-    const { scene, ray, probe, planes } = this;
+    const { scene, ray, probe } = this;
+    const planes = scene.planes;
     let best = probe[PROBE_T];
     for (let a = 0; a < planes.length; a++) {
       const k = planes[a];
