@@ -131,9 +131,9 @@ class Server:
         return {'obs': obs, 'infos': infos}
 
     def command_step(self, header):
-        # The hot path: a known handle is looked up directly, anything else gets vector()'s error.
-        entry = self.vectors.get(header.get('env'))
-        vector, _, check, _ = entry if entry is not None and type(header.get('env')) is int else self.vector(header)
+        # The hot path: an int handle is looked up directly (not a bool: True == 1); anything else gets vector()'s error.
+        handle = header.get('env')
+        vector, _, check, _ = (type(handle) is int and self.vectors.get(handle)) or self.vector(header)
         obs, rewards, terminated, truncated, infos = vector.step(check(header.get('actions')))
         # The vectors return lists of Python floats and bools (vector.py, adapters.py).
         return {'obs': obs, 'rewards': rewards, 'terminated': terminated, 'truncated': truncated, 'infos': infos}
