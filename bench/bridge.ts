@@ -7,7 +7,9 @@
  * as `rad serve` and server.py do; the clients share this one.
  *
  * Clients are measured in interleaved 100 ms slices (median slice reported), so
- * that a machine shared with other work loads them alike.
+ * that a machine shared with other work loads them alike, after a 1 s warm-up
+ * each: with 50 warm-up round trips the Node server was still being compiled by
+ * V8 and measured half its steady rate (0.34 of raw against 0.65).
  * Last line: bridge_vs_raw = Python bridge / raw Python ZeroMQ round trips/s for
  * a single env over tcp (the issue's target: >= 0.8).
  * Flags: --seconds=<per measurement, default 1>.
@@ -26,6 +28,7 @@ const secondsFlag = process.argv.find((a) => a.startsWith('--seconds='));
 const SECONDS = secondsFlag ? Number(secondsFlag.split('=')[1]) : 1;
 const MAX_ROUND_TRIPS = 100_000;
 const SLICE_MS = 100;
+const WARMUP_MS = 1000;
 const SIZE = 84;
 const FRAME = SIZE * SIZE * 3;
 const ENV_FOLDER = join(process.cwd(), 'test', 'envs', 'bridge');
@@ -39,7 +42,10 @@ type RoundTrip = () => Promise<unknown>;
  * reported as the median slice. Bounded in count and time.
  */
 async function measureInterleaved(clients: RoundTrip[]): Promise<number[]> {
-  for (const roundTrip of clients) for (let i = 0; i < 50; i++) await roundTrip();
+  for (const roundTrip of clients) {
+    const start = performance.now();
+    while (performance.now() - start < WARMUP_MS) await roundTrip();
+  }
   const slices = clients.map(() => [] as number[]);
   const rounds = Math.max(3, Math.round((SECONDS * 1000) / SLICE_MS));
   for (let round = 0; round < rounds; round++) {
