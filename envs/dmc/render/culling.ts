@@ -1,7 +1,8 @@
 /**
  * Which objects a ray can hit, decided once per frame so that each ray tests few:
  * - primary rays: the screen rectangle of each object (its bounding sphere, or for
- *   capsules and cylinders the spheres at both ends, projected through the pinhole);
+ *   capsules and cylinders the spheres at both ends, or for finite planes their
+ *   four corners, projected through the pinhole);
  * - mirror rays off the ground (the reflective floor): the same rectangles for the
  *   objects mirrored in the ground, since a reflected ray continues, mirrored, the
  *   primary ray of its pixel;
@@ -28,6 +29,8 @@ export class Culling {
   private readonly n: number;
   private readonly range = new Float64Array(2);
   private readonly point = new Float64Array(3);
+  /** A screen rectangle being grown (column start, end, row start, end). */
+  private readonly bounds = new Float64Array(4);
 
   constructor(scene: Scene) {
     this.scene = scene;
@@ -53,9 +56,16 @@ export class Culling {
       const p = 3 * k;
       const r = 9 * k;
       const type = scene.type[k];
-      const radius = type === GEOM_PLANE ? Infinity : boundingRadius(type, scene.size[p], scene.size[p + 1], scene.size[p + 2]);
+      const radius = boundingRadius(type, scene.size[p], scene.size[p + 1], scene.size[p + 2]);
       this.radius[k] = radius;
       const hidden = scene.rgba[4 * k + 3] === 0;
+      if (type === GEOM_PLANE) {
+        this.planeRectangle(k, camera, width, height, hidden, false);
+        // The ground mirrors the others; planes cast no shadows here.
+        if (g >= 0) this.planeRectangle(k, camera, width, height, hidden || k === g, true);
+        for (let l = 0; l < scene.lights.length && g >= 0; l++) this.noFootprint(k, l);
+        continue;
+      }
       // Long shapes are bounded by the spheres at their two ends.
       const long = type === GEOM_CAPSULE || type === GEOM_CYLINDER;
       const half = long ? scene.size[p + 1] : 0;
@@ -66,16 +76,16 @@ export class Culling {
       const cx = scene.position[p];
       const cy = scene.position[p + 1];
       const cz = scene.position[p + 2];
-      this.rectangle(k, camera, width, height, hidden, radius === Infinity, cx, cy, cz, ax, ay, az, endRadius, false);
+      this.rectangle(k, camera, width, height, hidden, cx, cy, cz, ax, ay, az, endRadius, false);
       if (g >= 0) {
-        this.rectangle(k, camera, width, height, hidden || type === GEOM_PLANE, radius === Infinity, cx, cy, cz, ax, ay, az, endRadius, true);
-        for (let l = 0; l < scene.lights.length; l++) this.shadowFootprint(k, l, hidden || type === GEOM_PLANE, cx, cy, cz, ax, ay, az, endRadius);
+        this.rectangle(k, camera, width, height, hidden, cx, cy, cz, ax, ay, az, endRadius, true);
+        for (let l = 0; l < scene.lights.length; l++) this.shadowFootprint(k, l, hidden, cx, cy, cz, ax, ay, az, endRadius);
       }
     }
   }
 
   /** Screen rectangle of object k (mirrored in the ground if `mirrored`). */
-  private rectangle(k: number, camera: Float64Array, width: number, height: number, hidden: boolean, infinite: boolean, cx: number, cy: number, cz: number, ax: number, ay: number, az: number, radius: number, mirrored: boolean): void {
+  private rectangle(k: number, camera: Float64Array, width: number, height: number, hidden: boolean, cx: number, cy: number, cz: number, ax: number, ay: number, az: number, radius: number, mirrored: boolean): void {
     const columns = mirrored ? this.mirrorColumnRange : this.columnRange;
     const rows = mirrored ? this.mirrorRowRange : this.rowRange;
     if (hidden) {
@@ -89,7 +99,6 @@ export class Culling {
     columns[2 * k + 1] = width - 1;
     rows[2 * k] = 0;
     rows[2 * k + 1] = height - 1;
-    if (infinite) return;
     let full = false;
     let columnStart = width;
     let columnEnd = -1;
@@ -122,6 +131,52 @@ export class Culling {
     rows[2 * k + 1] = rowEnd;
   }
 
+  /**
+   * Screen rectangle of plane k (mirrored in the ground if `mirrored`): its four
+   * corners projected (the image of a flat convex patch in front of the eye lies
+   * within its corners' rectangle); the whole image for an infinite plane or one
+   * reaching behind the eye.
+   */
+  private planeRectangle(k: number, camera: Float64Array, width: number, height: number, hidden: boolean, mirrored: boolean): void {
+    const { scene, point, bounds } = this;
+    const columns = mirrored ? this.mirrorColumnRange : this.columnRange;
+    const rows = mirrored ? this.mirrorRowRange : this.rowRange;
+    if (hidden) {
+      columns[2 * k] = rows[2 * k] = 1;
+      columns[2 * k + 1] = rows[2 * k + 1] = 0;
+      return;
+    }
+    bounds[0] = bounds[2] = Infinity;
+    bounds[1] = bounds[3] = -Infinity;
+    if (this.radius[k] < Infinity) {
+      const rot = scene.rotation;
+      const p = 3 * k;
+      const r = 9 * k;
+      for (let corner = 0; corner < 4; corner++) {
+        const u = corner & 1 ? scene.size[p] : -scene.size[p];
+        const v = corner & 2 ? scene.size[p + 1] : -scene.size[p + 1];
+        point[0] = scene.position[p] + rot[r] * u + rot[r + 1] * v;
+        point[1] = scene.position[p + 1] + rot[r + 3] * u + rot[r + 4] * v;
+        point[2] = scene.position[p + 2] + rot[r + 6] * u + rot[r + 7] * v;
+        if (mirrored) this.mirror(point);
+        if (!coverPoint(camera, width, height, point[0], point[1], point[2], bounds)) {
+          bounds[0] = bounds[2] = 0;
+          bounds[1] = width - 1;
+          bounds[3] = height - 1;
+          break;
+        }
+      }
+    } else {
+      bounds[0] = bounds[2] = 0;
+      bounds[1] = width - 1;
+      bounds[3] = height - 1;
+    }
+    columns[2 * k] = Math.max(0, bounds[0]);
+    columns[2 * k + 1] = Math.min(width - 1, bounds[1]);
+    rows[2 * k] = Math.max(0, bounds[2]);
+    rows[2 * k + 1] = Math.min(height - 1, bounds[3]);
+  }
+
   /** Reflects a world point across the ground plane, in place. */
   mirror(point: Float64Array): void {
     const { scene } = this;
@@ -136,16 +191,20 @@ export class Culling {
     point[2] -= 2 * distance * nz;
   }
 
+  /** An empty shadow footprint of object k from light l (it casts none). */
+  private noFootprint(k: number, l: number): void {
+    const at = 4 * (l * this.n + k);
+    this.footprint[at] = this.footprint[at + 2] = Infinity;
+    this.footprint[at + 1] = this.footprint[at + 3] = -Infinity;
+  }
+
   /** Box on the ground (its x, y) holding the shadow of object k from light l: the box corners projected from the light. */
   private shadowFootprint(k: number, l: number, hidden: boolean, cx: number, cy: number, cz: number, ax: number, ay: number, az: number, radius: number): void {
     const { scene } = this;
     const at = 4 * (l * this.n + k);
     const box = this.footprint;
     if (hidden) {
-      box[at] = Infinity;
-      box[at + 1] = -Infinity;
-      box[at + 2] = Infinity;
-      box[at + 3] = -Infinity;
+      this.noFootprint(k, l);
       return;
     }
     const g = this.ground;
@@ -242,4 +301,26 @@ function screenRange(offset: number, depth: number, radius: number, tangent: num
   const end = flipped ? ((1 - low) / 2) * pixels - 0.5 : ((high + 1) / 2) * pixels - 0.5;
   out[0] = Math.max(0, Math.floor(start) - 1);
   out[1] = Math.min(pixels - 1, Math.ceil(end) + 1);
+}
+
+/**
+ * Grows the screen rectangle `bounds` (column start, end, row start, end, in
+ * whole pixels, padded by one) to hold the image of world point (x, y, z).
+ * False, and `bounds` unchanged, when the point is not in front of the eye.
+ */
+export function coverPoint(camera: Float64Array, width: number, height: number, x: number, y: number, z: number, bounds: Float64Array): boolean {
+  x -= camera[0];
+  y -= camera[1];
+  z -= camera[2];
+  const depth = -(camera[9] * x + camera[10] * y + camera[11] * z);
+  if (depth < 1e-6) return false;
+  const lateral = (camera[3] * x + camera[4] * y + camera[5] * z) / depth / camera[12];
+  const vertical = (camera[6] * x + camera[7] * y + camera[8] * z) / depth / camera[13];
+  const column = ((lateral + 1) / 2) * width - 0.5;
+  const row = ((1 - vertical) / 2) * height - 0.5;
+  bounds[0] = Math.min(bounds[0], Math.floor(column) - 1);
+  bounds[1] = Math.max(bounds[1], Math.ceil(column) + 1);
+  bounds[2] = Math.min(bounds[2], Math.floor(row) - 1);
+  bounds[3] = Math.max(bounds[3], Math.ceil(row) + 1);
+  return true;
 }

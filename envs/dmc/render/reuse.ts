@@ -8,12 +8,14 @@
  * The others keep last frame's colour, byte for byte what tracing them again
  * would give.
  *
- * This holds when every ray off a surface is culled (culling.ts): a scene with
- * no plane, or with one plane that is the culled ground. Other scenes, and
- * frames with a background image, are traced whole.
+ * This holds when every ray off the ground is culled (culling.ts). The other
+ * planes (point_mass's and reacher's walls) must not mirror anything; their
+ * shadow rays are not culled, so when any object moved, all of their pixels are
+ * traced again. Scenes with another mirroring plane, and frames with a
+ * background image, are traced whole.
  */
-import type { Culling } from './culling.ts';
-import { GEOM_PLANE, type Scene } from './scene.ts';
+import { coverPoint, type Culling } from './culling.ts';
+import type { Scene } from './scene.ts';
 
 /** Per object state that its pixels depend on: size (3), position (3), rotation (9), rgba (4). */
 const STATE = 19;
@@ -35,9 +37,13 @@ export class DirtyPixels {
   readonly shadowMask: Uint8Array;
   private readonly n: number;
   private readonly supported: boolean;
+  /** Planes other than the ground. */
+  private readonly walls: Int32Array;
   private readonly state: Float64Array;
   private readonly rectangles: Int32Array;
   private readonly previousRectangles: Int32Array;
+  /** A screen rectangle being grown (column start, end, row start, end). */
+  private readonly bounds = new Float64Array(4);
   /** Whether `state` and `previousRectangles` hold the last frame's values. */
   private valid = false;
 
@@ -48,14 +54,8 @@ export class DirtyPixels {
     private readonly height: number,
   ) {
     this.n = scene.count;
-    let planes = 0;
-    let groundIsPlane = true;
-    for (let k = 0; k < this.n; k++) {
-      if (scene.type[k] !== GEOM_PLANE) continue;
-      planes++;
-      if (k !== culling.ground) groundIsPlane = false;
-    }
-    this.supported = planes === 0 || (planes === 1 && groundIsPlane);
+    this.walls = Int32Array.from(scene.planes.filter((k) => k !== culling.ground));
+    this.supported = this.walls.every((k) => scene.reflectance[k] === 0);
     this.trace = new Uint8Array(width * height).fill(1);
     this.refresh = new Uint8Array(width * height).fill(1);
     this.rows = new Uint8Array(height).fill(1);
@@ -95,12 +95,16 @@ export class DirtyPixels {
     const reuse = this.supported && still && this.valid;
     if (reuse) {
       this.trace.fill(0);
+      let anyMoved = false;
       for (let k = 0; k < n; k++) {
         if (this.moved(k)) {
+          anyMoved = true;
           this.markRectangles(rectangles, RECTANGLES * k);
           this.markRectangles(this.previousRectangles, RECTANGLES * k);
         }
       }
+      // Shadows on the walls are not culled: any object may have moved one.
+      if (anyMoved) for (const k of this.walls) this.markRectangle(this.trace, rectangles, RECTANGLES * k);
       this.grow();
     } else {
       this.trace.fill(1);
@@ -187,11 +191,11 @@ export class DirtyPixels {
    * whole image when a footprint is unbounded or reaches behind the eye.
    */
   private shadowRectangle(k: number, camera: Float64Array, at: number): void {
-    const { scene, culling, width, height, rectangles } = this;
-    let columnStart = width;
-    let columnEnd = -1;
-    let rowStart = height;
-    let rowEnd = -1;
+    const { scene, culling, width, height, rectangles, bounds } = this;
+    bounds[0] = width;
+    bounds[1] = -1;
+    bounds[2] = height;
+    bounds[3] = -1;
     const g = culling.ground;
     const lights = scene.lights.length;
     for (let l = 0; l < lights && g >= 0; l++) {
@@ -201,47 +205,27 @@ export class DirtyPixels {
       const minY = culling.footprint[box + 2];
       const maxY = culling.footprint[box + 3];
       if (!(minX <= maxX && minY <= maxY)) continue;
-      if (!(Number.isFinite(minX) && Number.isFinite(maxX) && Number.isFinite(minY) && Number.isFinite(maxY))) {
-        columnStart = 0;
-        columnEnd = width - 1;
-        rowStart = 0;
-        rowEnd = height - 1;
-        break;
-      }
+      let bounded = Number.isFinite(minX) && Number.isFinite(maxX) && Number.isFinite(minY) && Number.isFinite(maxY);
       const r = 9 * g;
       const rot = scene.rotation;
-      let behind = false;
-      for (let corner = 0; corner < 4; corner++) {
+      for (let corner = 0; corner < 4 && bounded; corner++) {
         const u = corner & 1 ? maxX : minX;
         const v = corner & 2 ? maxY : minY;
-        const x = scene.position[3 * g] + rot[r] * u + rot[r + 1] * v - camera[0];
-        const y = scene.position[3 * g + 1] + rot[r + 3] * u + rot[r + 4] * v - camera[1];
-        const z = scene.position[3 * g + 2] + rot[r + 6] * u + rot[r + 7] * v - camera[2];
-        const depth = -(camera[9] * x + camera[10] * y + camera[11] * z);
-        if (depth < 1e-6) {
-          behind = true;
-          break;
-        }
-        const lateral = (camera[3] * x + camera[4] * y + camera[5] * z) / depth / camera[12];
-        const vertical = (camera[6] * x + camera[7] * y + camera[8] * z) / depth / camera[13];
-        const column = ((lateral + 1) / 2) * width - 0.5;
-        const row = ((1 - vertical) / 2) * height - 0.5;
-        columnStart = Math.min(columnStart, Math.floor(column) - 1);
-        columnEnd = Math.max(columnEnd, Math.ceil(column) + 1);
-        rowStart = Math.min(rowStart, Math.floor(row) - 1);
-        rowEnd = Math.max(rowEnd, Math.ceil(row) + 1);
+        const x = scene.position[3 * g] + rot[r] * u + rot[r + 1] * v;
+        const y = scene.position[3 * g + 1] + rot[r + 3] * u + rot[r + 4] * v;
+        const z = scene.position[3 * g + 2] + rot[r + 6] * u + rot[r + 7] * v;
+        bounded = coverPoint(camera, width, height, x, y, z, bounds);
       }
-      if (behind) {
-        columnStart = 0;
-        columnEnd = width - 1;
-        rowStart = 0;
-        rowEnd = height - 1;
+      if (!bounded) {
+        bounds[0] = bounds[2] = 0;
+        bounds[1] = width - 1;
+        bounds[3] = height - 1;
         break;
       }
     }
-    rectangles[at] = Math.max(0, columnStart);
-    rectangles[at + 1] = Math.min(width - 1, columnEnd);
-    rectangles[at + 2] = Math.max(0, rowStart);
-    rectangles[at + 3] = Math.min(height - 1, rowEnd);
+    rectangles[at] = Math.max(0, bounds[0]);
+    rectangles[at + 1] = Math.min(width - 1, bounds[1]);
+    rectangles[at + 2] = Math.max(0, bounds[2]);
+    rectangles[at + 3] = Math.min(height - 1, bounds[3]);
   }
 }

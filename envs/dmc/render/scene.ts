@@ -300,9 +300,12 @@ export class Scene {
   }
 }
 
-/** Radius of a sphere around the object's centre that contains it. */
+/** Radius of a sphere around the object's centre that contains it (Infinity for an infinite plane). */
 export function boundingRadius(type: number, sx: number, sy: number, sz: number): number {
   switch (type) {
+    case GEOM_PLANE:
+      // A plane's size 0 along x or y means infinite that way (MuJoCo).
+      return sx > 0 && sy > 0 ? Math.hypot(sx, sy) : Infinity;
     case GEOM_SPHERE:
       return sx;
     case GEOM_CAPSULE:

@@ -54,8 +54,8 @@ export class SecondaryRays implements Occluder {
     const colour = this.shader!.colour;
     const reflectance = scene.reflectance[nearest];
     // Off the ground, a mirror ray can meet only what its tile's mirrored list holds
-    // (the lists hold solids: with other planes about, every mirror ray looks further).
-    const culled = nearest === this.culling.ground && this.scene.planes.length === 1;
+    // (other planes included: point_mass's and reacher's walls).
+    const culled = nearest === this.culling.ground;
     if (culled && (this.mirrorMask[this.pixel] === 0 || this.tiles.mirroredCount[this.tile] === 0)) return;
     if (reflectance > 0 && scene.type[nearest] === GEOM_PLANE) {
       const hx = hit[0];
@@ -85,7 +85,7 @@ export class SecondaryRays implements Occluder {
       this.cullMode = culled ? 1 : 0;
       let mirrored = this.firstHit(nearest);
       this.cullMode = 0;
-      if (this.scene.planes.length > 1) mirrored = this.firstPlaneHit(nearest, mirrored);
+      if (!culled && this.scene.planes.length > 1) mirrored = this.firstPlaneHit(nearest, mirrored);
       if (mirrored >= 0) {
         const t = probe[PROBE_T];
         hit[0] = hx + t * rx;

@@ -6,11 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRenderer } from '../../../../envs/dmc/render/renderer.ts';
-import { hasReference, loadReferenceTask, mujoco } from './scenes.ts';
+import { hasReference, loadReferenceTask, loadXml, mujoco } from './scenes.ts';
 
 describe.skipIf(!hasReference)('frames kept across states', () => {
-  // cartpole: a fixed camera over a reflective, shadowed floor; walker: a tracking camera.
-  for (const task of ['cartpole-swingup', 'walker-walk']) {
+  // cartpole: a fixed camera over a reflective, shadowed floor; walker: a tracking camera;
+  // reacher and point_mass: walls (planes) that the floor mirrors and that take shadows.
+  // Joint jumps (radians or metres) that keep the bodies in view.
+  const jumps: Record<string, number> = { 'cartpole-swingup': 0.6, 'walker-walk': 0.6, 'reacher-easy': 0.6, 'point_mass-easy': 0.12 };
+  for (const [task, jump] of Object.entries(jumps)) {
     it(`${task}: every frame equals a fresh renderer's`, async () => {
       const mj = await mujoco();
       const scene = await loadReferenceTask(task);
@@ -22,7 +25,7 @@ describe.skipIf(!hasReference)('frames kept across states', () => {
         let previous: Uint8Array | null = null;
         for (let frame = 0; frame < 6; frame++) {
           // Jumps of every joint, back and forth: what a body covered last frame is uncovered now.
-          for (let i = 0; i < qpos.length; i++) qpos[i] = start[i] + (frame % 2 === 0 ? 0.6 : -0.6) * (1 + 0.1 * frame);
+          for (let i = 0; i < qpos.length; i++) qpos[i] = start[i] + (frame % 2 === 0 ? jump : -jump) * (1 + 0.1 * frame);
           mj.mj_forward(scene.model, scene.data);
           const again = kept.render(scene.data).data;
           const fresh = createRenderer(scene.model, { width: 48, height: 48 }).render(scene.data).data;
@@ -36,4 +39,44 @@ describe.skipIf(!hasReference)('frames kept across states', () => {
       }
     });
   }
+});
+
+// A ball between a shadow-casting light and a wall, a plane that is not the ground
+// (the culled floor; here there is none): the ball's shadow on the wall lies
+// outside the ball's own screen rectangle.
+const WALL_SCENE = `<mujoco>
+  <worldbody>
+    <light pos="0 -.6 .4" dir="0 1 0" castshadow="true"/>
+    <geom name="wall" type="plane" pos="0 .5 .5" zaxis="0 -1 0" size=".6 .6 .1" rgba=".8 .8 .8 1"/>
+    <camera name="front" pos=".9 -1.2 .45" xyaxes=".8 .6 0 0 0 1"/>
+    <body pos="0 0 .4">
+      <joint name="x" type="slide" axis="1 0 0"/>
+      <geom name="ball" type="sphere" size=".08" rgba="1 0 0 1"/>
+    </body>
+  </worldbody>
+</mujoco>`;
+
+describe('frames kept across states, with a wall', () => {
+  it("the ball's moving shadow on the wall is drawn again", async () => {
+    const mj = await mujoco();
+    const scene = await loadXml(WALL_SCENE);
+    try {
+      const kept = createRenderer(scene.model, { width: 48, height: 48 });
+      const qpos = scene.data.qpos as Float64Array;
+      let changed = 0;
+      let previous: Uint8Array | null = null;
+      for (let frame = 0; frame < 5; frame++) {
+        qpos[0] = frame % 2 === 0 ? 0.25 : -0.25;
+        mj.mj_forward(scene.model, scene.data);
+        const again = kept.render(scene.data).data;
+        const fresh = createRenderer(scene.model, { width: 48, height: 48 }).render(scene.data).data;
+        expect(Buffer.from(again).equals(Buffer.from(fresh))).toBe(true);
+        if (previous && !Buffer.from(previous).equals(Buffer.from(again))) changed++;
+        previous = Uint8Array.from(again);
+      }
+      expect(changed).toBe(4);
+    } finally {
+      scene.free();
+    }
+  });
 });
