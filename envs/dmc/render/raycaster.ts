@@ -11,7 +11,8 @@
  * sees takes that centre's colour). Secondary rays are culled too (culling.ts,
  * and per pixel in reuse.ts), what stays the same from frame to frame is kept
  * (pixels.ts), and under a still camera only pixels that moving objects reach
- * are traced again (reuse.ts). Rays in tiles where only planes are listed (the
+ * are traced again (reuse.ts; kept pixels showing a moving background image
+ * take this frame's). Rays in tiles where only planes are listed (the
  * sky and the floor around a tracking camera's subject) skip the general
  * search, and the ground under a moving camera is shaded by a shorter way
  * (shading.ts); both give the same colours.
@@ -80,6 +81,15 @@ export class RayCaster {
   /** The colour of each pixel's centre sample; `bytes` is the output, edges refined (kept: reuse.ts refreshes only some pixels). */
   private readonly centre: Float32Array;
   private readonly bytes: Uint8Array;
+  /**
+   * Per pixel, 1 when its centre sample shows the background image (which
+   * changes every frame), and 1 when its output does (the centre, or an edge
+   * sample): kept pixels are refreshed from this frame's background.
+   */
+  private readonly centreOnBackground: Uint8Array;
+  private readonly outputOnBackground: Uint8Array;
+  /** Set when the sample being traced took its colour from the background image. */
+  private sawBackground = false;
   private overrides: SurfaceOverrides;
   private pixelIndex = 0;
   /** The cache slot of the sample being traced (see pixels.ts), or -1 for an uncached sample. */
@@ -105,6 +115,8 @@ export class RayCaster {
     for (let k = 0; k < this.n; k++) this.isBody[k + 1] = scene.type[k] === GEOM_PLANE ? 0 : 1;
     this.bytes = new Uint8Array(width * height * 3);
     this.centre = new Float32Array(width * height * 3);
+    this.centreOnBackground = new Uint8Array(width * height);
+    this.outputOnBackground = new Uint8Array(width * height);
     this.lighting = new Lighting(scene);
     this.secondary = new SecondaryRays(scene, this.culling, this.tiles, this.hit, this.sample);
     this.shader = new Shader(scene, this.lighting, this.hit, this.camera, this.secondary, overrides);
@@ -132,11 +144,12 @@ export class RayCaster {
     this.tiles.build(this.camera);
     this.pixels.update(this.camera, this.overrides.sky);
     this.planes.update(this.camera, this.overrides);
-    this.dirty.update(this.camera, this.planes.stable && this.overrides.background === null);
+    this.dirty.update(this.camera, this.planes.stable);
     this.lighting.nextFrame();
     this.shader.nextFrame();
     // Separate methods, so that V8 optimises each loop with its own type feedback.
     this.traceCentres();
+    if (this.overrides.background) this.keptCentresOnBackground(this.overrides.background);
     this.refineEdges();
     out.set(this.bytes);
   }
@@ -165,6 +178,7 @@ export class RayCaster {
         if (tiles.planesOnly[tile] === 1 && noBackground && slot >= 0 && (slot >= this.planes.object.length || this.planes.object[slot] < 0)) {
           const plane = this.visibility.planeHit(tile, pixels.directions, slot);
           if (plane < 0 && pixels.skyKnown[slot] === 1) {
+            this.centreOnBackground[pixel] = 0;
             ids[pixel] = -1;
             centre[3 * pixel] = pixels.sky[3 * slot];
             centre[3 * pixel + 1] = pixels.sky[3 * slot + 1];
@@ -174,6 +188,7 @@ export class RayCaster {
           if (plane >= 0) {
             this.hitObject = plane;
             this.shadeHit(plane, pixels.directions[3 * slot], pixels.directions[3 * slot + 1], pixels.directions[3 * slot + 2]);
+            this.centreOnBackground[pixel] = 0;
             ids[pixel] = plane;
             centre[3 * pixel] = colour[0];
             centre[3 * pixel + 1] = colour[1];
@@ -181,7 +196,9 @@ export class RayCaster {
             continue;
           }
         }
+        this.sawBackground = false;
         this.trace();
+        this.centreOnBackground[pixel] = this.sawBackground ? 1 : 0;
         ids[pixel] = this.hitObject;
         centre[3 * pixel] = colour[0];
         centre[3 * pixel + 1] = colour[1];
@@ -191,6 +208,18 @@ export class RayCaster {
     this.slot = -1;
   }
 
+  /** Kept pixels (not traced this frame) whose centre shows the background take this frame's. */
+  private keptCentresOnBackground(background: Uint8Array): void {
+    const { trace } = this.dirty;
+    const { centre, centreOnBackground } = this;
+    for (let pixel = 0; pixel < trace.length; pixel++) {
+      if (trace[pixel] === 1 || centreOnBackground[pixel] === 0) continue;
+      centre[3 * pixel] = background[3 * pixel] / 255;
+      centre[3 * pixel + 1] = background[3 * pixel + 1] / 255;
+      centre[3 * pixel + 2] = background[3 * pixel + 2] / 255;
+    }
+  }
+
   /**
    * The output colour of each pixel to refresh: its centre's, and with
    * antialiasing, where a neighbour sees another object and one of the two is a
@@ -198,12 +227,15 @@ export class RayCaster {
    * plane borders are left as they are: they cost many samples and show little.
    */
   private refineEdges(): void {
-    const { width, height, ids, isBody, bytes, centre } = this;
+    const { width, height, ids, isBody, bytes, centre, centreOnBackground, outputOnBackground } = this;
     const { refresh } = this.dirty;
+    // Pixels showing the background change with it every frame, kept or not.
+    const background = this.overrides.background !== null;
     for (let row = 0; row < height; row++) {
       for (let column = 0; column < width; column++) {
         const pixel = row * width + column;
-        if (refresh[pixel] === 0) continue;
+        if (refresh[pixel] === 0 && !(background && outputOnBackground[pixel] === 1)) continue;
+        outputOnBackground[pixel] = centreOnBackground[pixel];
         bytes[3 * pixel] = toByte(centre[3 * pixel]);
         bytes[3 * pixel + 1] = toByte(centre[3 * pixel + 1]);
         bytes[3 * pixel + 2] = toByte(centre[3 * pixel + 2]);
@@ -273,10 +305,13 @@ export class RayCaster {
         red += centre[3 * source];
         green += centre[3 * source + 1];
         blue += centre[3 * source + 2];
+        this.outputOnBackground[pixel] |= this.centreOnBackground[source];
         continue;
       }
       this.slot = slot;
+      this.sawBackground = false;
       this.trace();
+      if (this.sawBackground) this.outputOnBackground[pixel] = 1;
       red += colour[0];
       green += colour[1];
       blue += colour[2];
@@ -413,6 +448,7 @@ export class RayCaster {
   }
 
   private backgroundColour(background: Uint8Array): void {
+    this.sawBackground = true;
     const i = 3 * this.pixelIndex;
     this.colour[0] = background[i] / 255;
     this.colour[1] = background[i + 1] / 255;

@@ -11,8 +11,9 @@
  * This holds when every ray off the ground is culled (culling.ts). The other
  * planes (point_mass's and reacher's walls) must not mirror anything; their
  * shadow rays are not culled, so when any object moved, all of their pixels are
- * traced again. Scenes with another mirroring plane, and frames with a
- * background image, are traced whole.
+ * traced again. Scenes with another mirroring plane are traced whole. A moving
+ * background image (DMControl-GB's video modes) changes no hit: the ray caster
+ * recolours the kept pixels that show it.
  */
 import { coverPoint, type Culling } from './culling.ts';
 import type { Scene } from './scene.ts';
@@ -69,8 +70,7 @@ export class DirtyPixels {
 
   /**
    * Marks this frame's pixels to trace, after `culling.prepare`. `still`: the
-   * camera, planes, lights and appearance are as in the last frame (and it had
-   * no background image).
+   * camera, planes, lights and appearance are as in the last frame.
    */
   update(camera: Float64Array, still: boolean): void {
     const { scene, culling, n, rectangles } = this;

@@ -5,6 +5,8 @@
  * what a fresh renderer draws from the same state.
  */
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../../../common/random.ts';
+import type { Appearance } from '../../../../envs/dmc/appearance.ts';
 import { createRenderer } from '../../../../envs/dmc/render/renderer.ts';
 import { hasReference, loadReferenceTask, loadXml, mujoco } from './scenes.ts';
 
@@ -34,6 +36,37 @@ describe.skipIf(!hasReference)('frames kept across states', () => {
           previous = Uint8Array.from(again);
         }
         expect(moved).toBe(5);
+      } finally {
+        scene.free();
+      }
+    });
+  }
+
+  // A moving background (DMControl-GB's video modes) changes every frame: kept pixels showing it,
+  // and edge pixels with samples on it, take the new one.
+  for (const [task, coversFloor] of [['cartpole-swingup', false], ['reacher-easy', true]] as const) {
+    it(`${task} over a moving background${coversFloor ? ' and floor' : ''}: every frame equals a fresh renderer's`, async () => {
+      const mj = await mujoco();
+      const scene = await loadReferenceTask(task);
+      try {
+        let shown = 0;
+        const rng = new Random('reuse-background');
+        const frames = Array.from({ length: 6 }, () => Uint8Array.from({ length: 48 * 48 * 3 }, () => rng.nextUint32() & 0xff));
+        const appearance: Appearance = { mode: coversFloor ? 'video_hard' : 'video_easy', background: { coversFloor, frame: () => frames[shown] } };
+        const kept = createRenderer(scene.model, { width: 48, height: 48 });
+        kept.setAppearance(appearance);
+        const qpos = scene.data.qpos as Float64Array;
+        const start = Float64Array.from(qpos);
+        for (let frame = 0; frame < 6; frame++) {
+          shown = frame;
+          // Only some frames move the bodies: the others keep every pixel but the background's.
+          if (frame % 3 === 1) for (let i = 0; i < qpos.length; i++) qpos[i] = start[i] + 0.3 * frame;
+          mj.mj_forward(scene.model, scene.data);
+          const again = kept.render(scene.data).data;
+          const fresh = createRenderer(scene.model, { width: 48, height: 48 });
+          fresh.setAppearance(appearance);
+          expect(Buffer.from(again).equals(Buffer.from(fresh.render(scene.data).data))).toBe(true);
+        }
       } finally {
         scene.free();
       }
