@@ -113,17 +113,20 @@ interface Wave {
 
 /**
  * A moving background made of travelling sine waves per channel. Each wave is
- * evaluated separably, sin(a + b) = sin a cos b + cos a sin b, over per-row and
- * per-column tables, so a frame costs a few multiply-adds per pixel.
+ * evaluated separably, sin(a + b) = sin a cos b + cos a sin b, over per-column
+ * and per-row tables made once per frame size; the rows' tables move with time
+ * by the same identity (rotating them by the wave's omega * index), so a frame
+ * costs a few multiply-adds per pixel and a few sines per wave.
  */
 export function proceduralBackground(hard: boolean, rng: Random): Background {
   const wavesPerChannel = hard ? 5 : 3;
   // Spatial frequency in cycles per image, temporal in radians per frame.
   const maxCycles = hard ? 6 : 1.5;
   const maxOmega = hard ? 0.25 : 0.05;
-  const channels: { mean: number; waves: Wave[] }[] = [];
+  const contrast = hard ? 0.5 : 0.3;
+  const means: number[] = [];
+  const waves: Wave[] = []; // wavesPerChannel per channel, channel after channel
   for (let c = 0; c < 3; c++) {
-    const waves: Wave[] = [];
     for (let w = 0; w < wavesPerChannel; w++) {
       const angle = rng.uniform(0, 2 * Math.PI);
       const cycles = rng.uniform(0.3, maxCycles);
@@ -135,34 +138,58 @@ export function proceduralBackground(hard: boolean, rng: Random): Background {
         amplitude: rng.uniform(0.5, 1) / Math.sqrt(wavesPerChannel),
       });
     }
-    channels.push({ mean: rng.uniform(0.25, 0.75), waves });
+    means.push(rng.uniform(0.25, 0.75));
   }
-  const contrast = hard ? 0.5 : 0.3;
+  // Per wave, for the last frame size: sin and cos of its column term, and of its row term at index 0 (scaled).
+  let tables: { width: number; height: number; sinX: Float64Array[]; cosX: Float64Array[]; sinY: Float64Array[]; cosY: Float64Array[] } | null = null;
+  const tablesFor = (width: number, height: number) => {
+    if (tables && tables.width === width && tables.height === height) return tables;
+    const column = (wave: Wave, f: (a: number) => number) => Float64Array.from({ length: width }, (_, x) => f((wave.kx * (x + 0.5)) / width));
+    const row = (wave: Wave, f: (a: number) => number) =>
+      Float64Array.from({ length: height }, (_, y) => wave.amplitude * contrast * f((wave.ky * (y + 0.5)) / height + wave.phase));
+    tables = {
+      width,
+      height,
+      sinX: waves.map((wave) => column(wave, Math.sin)),
+      cosX: waves.map((wave) => column(wave, Math.cos)),
+      sinY: waves.map((wave) => row(wave, Math.sin)),
+      cosY: waves.map((wave) => row(wave, Math.cos)),
+    };
+    return tables;
+  };
+  // This frame's field of one channel, and the row tables moved to its time.
+  let field = new Float64Array(0);
+  let sinY = new Float64Array(0);
+  let cosY = new Float64Array(0);
   return {
     coversFloor: hard,
     frame(index: number, width: number, height: number): Uint8Array {
+      const t = tablesFor(width, height);
+      if (field.length !== width * height) field = new Float64Array(width * height);
+      if (sinY.length !== height) {
+        sinY = new Float64Array(height);
+        cosY = new Float64Array(height);
+      }
       const out = new Uint8Array(width * height * 3);
-      const field = new Float64Array(width * height);
-      const sinX = new Float64Array(width);
-      const cosX = new Float64Array(width);
-      const sinY = new Float64Array(height);
-      const cosY = new Float64Array(height);
       for (let c = 0; c < 3; c++) {
-        field.fill(channels[c].mean);
-        for (const wave of channels[c].waves) {
-          for (let x = 0; x < width; x++) {
-            const a = (wave.kx * (x + 0.5)) / width;
-            sinX[x] = Math.sin(a);
-            cosX[x] = Math.cos(a);
-          }
+        field.fill(means[c]);
+        for (let w = c * wavesPerChannel; w < (c + 1) * wavesPerChannel; w++) {
+          const shift = waves[w].omega * index;
+          const sinShift = Math.sin(shift);
+          const cosShift = Math.cos(shift);
+          const sinY0 = t.sinY[w];
+          const cosY0 = t.cosY[w];
           for (let y = 0; y < height; y++) {
-            const b = (wave.ky * (y + 0.5)) / height + wave.omega * index + wave.phase;
-            sinY[y] = wave.amplitude * contrast * Math.sin(b);
-            cosY[y] = wave.amplitude * contrast * Math.cos(b);
+            sinY[y] = sinY0[y] * cosShift + cosY0[y] * sinShift;
+            cosY[y] = cosY0[y] * cosShift - sinY0[y] * sinShift;
           }
+          const sinX = t.sinX[w];
+          const cosX = t.cosX[w];
           for (let y = 0; y < height; y++) {
             const row = y * width;
-            for (let x = 0; x < width; x++) field[row + x] += sinX[x] * cosY[y] + cosX[x] * sinY[y];
+            const sy = sinY[y];
+            const cy = cosY[y];
+            for (let x = 0; x < width; x++) field[row + x] += sinX[x] * cy + cosX[x] * sy;
           }
         }
         for (let i = 0; i < width * height; i++) out[3 * i + c] = Math.round(255 * clamp01(field[i]));
