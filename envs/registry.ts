@@ -45,6 +45,8 @@ export interface EnvFamily {
   list?(): Promise<string[]>;
   /** True when the raw env already returns pixel observations (no render wrapper needed). */
   pixelsNative?(name: string): boolean;
+  /** True when `make` draws the DMControl-GB appearances (`options.appearance`). */
+  appearances?: boolean;
 }
 
 const families = new Map<string, EnvFamily>();
@@ -77,9 +79,13 @@ function positiveInteger(value: unknown, key: string): number {
 
 /** The options a run uses, with every default filled in (recorded in the run's config). */
 export function resolveEnvOptions(id: string, options: MakeEnvOptions = {}): ResolvedEnvOptions {
-  const [, name, family] = splitId(id);
+  const [prefix, name, family] = splitId(id);
   const from = options.from ?? 'pixels';
   if (from !== 'pixels' && from !== 'states') throw new Error(`makeEnv: from must be 'pixels' or 'states', got "${from}"`);
+  if (options.appearance !== undefined && !family.appearances) {
+    const families = [...envFamilies()].filter(([, f]) => f.appearances).map(([p]) => `${p}:`);
+    throw new Error(`${id}: appearance "${options.appearance}" is drawn by ${families.join(', ')} envs only; "${prefix}:" envs have none`);
+  }
   return {
     from,
     renderSize: positiveInteger(options.renderSize ?? 84, 'renderSize'),
@@ -137,6 +143,7 @@ registerEnvFamily('dmc', {
     }) as Promise<Env>;
   },
   defaultActionRepeat: (name) => DMC_ACTION_REPEAT[name.split('-')[0]] ?? 4,
+  appearances: true,
   async list() {
     const { listDmcTasks } = await import('./dmc/suite.ts');
     return listDmcTasks();

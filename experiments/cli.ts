@@ -99,11 +99,16 @@ program
   .option('--seed <n>', 'seed of the evaluation resets', '0')
   .option('--video <file>', 'write the first episode as .gif or .mp4 (mp4 needs ffmpeg on PATH)')
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', 'auto')
+  .option('--env <id>', 'evaluate on this env instead of the run\'s (same observation and action spaces), e.g. unseen ProcGen levels')
+  .option('--appearance <mode>', 'DMControl-GB appearance to evaluate under: default, color_easy, color_hard, video_easy, video_hard (default: the run\'s)')
+  .option('--appearance-folder <dir>', 'a folder of PNG frames for the video appearances')
   .option('--json', 'print the result as one JSON line')
   .addHelpText('after', `
 Examples:
   $ rad eval runs/dmc-cartpole-swingup__quick__1__20260101-120000
   $ rad eval runs/<run> --checkpoint latest --episodes 20 --video eval.gif
+  $ rad eval runs/<run> --appearance video_hard --episodes 10      # DMControl-GB generalization
+  $ rad eval runs/<run> --env "remote:tcp://127.0.0.1:5555/procgen/coinrun?start_level=100000&num_levels=0"
   $ rad eval runs/<run>/checkpoints/best.step_0000040000 --json`)
   .action((path: string, options: Record<string, string | boolean | undefined>) =>
     run(async () => (await import('./commands.ts')).evalCommandAction(path, options)),

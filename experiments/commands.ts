@@ -95,17 +95,44 @@ export async function evalCommandAction(path: string, options: Record<string, st
   const backend = await setupBackend(backendName === 'auto' ? undefined : (backendName as 'cpu'));
   const checkpoint = loadCheckpoint(folder);
   const { envOptions } = await import('./train.ts');
-  const env = await makeEnv(config.env, envOptions(config));
+  // Another env or appearance than the run's: the generalization protocols (DMControl-GB, unseen ProcGen levels).
+  const envId = options.env === undefined ? config.env : String(options.env);
+  const appearance = options.appearance === undefined ? config.appearance : String(options.appearance);
+  const env = await makeEnv(envId, {
+    ...envOptions(config),
+    appearance: appearance === 'default' ? undefined : appearance,
+    appearanceFolder: options.appearanceFolder === undefined ? undefined : String(options.appearanceFolder),
+  });
   const agent = makeAgent(config, env);
   try {
     // Weights from the checkpoint over a fresh state: evaluation needs no optimizer moments.
-    agent.setState({ ...agent.getState(), ...checkpoint.arrays('weights') } as Record<string, Float32Array>);
+    const fresh = agent.getState();
+    for (const [name, values] of Object.entries(checkpoint.arrays('weights'))) {
+      if (fresh[name]?.length !== values.length) {
+        throw new ConfigError(
+          `rad eval: ${envId} (obs ${env.observationSpace}, action ${env.actionSpace}) does not fit the checkpoint, trained on ${config.env}: ` +
+            `weight "${name}" holds ${values.length} values there and ${fresh[name]?.length ?? 'none'} here; evaluate on an env with the same observation and action spaces`,
+        );
+      }
+    }
+    agent.setState({ ...fresh, ...checkpoint.arrays('weights') } as Record<string, Float32Array>);
     const result = await evaluate(env, agent, { episodes, rng: Random.derive(seed, 'eval-command'), record: typeof options.video === 'string' });
     if (typeof options.video === 'string') await writeVideo(options.video, result.frames, Math.max(1, Number(env.metadata.renderFps ?? 30) / config.action_repeat));
-    const summary = { checkpoint: folder, env_step: checkpoint.manifest.envStep, agent_step: checkpoint.manifest.agentStep, backend: backend.name, episodes, returns: result.returns, mean: result.mean, std: result.std };
+    const summary = {
+      checkpoint: folder,
+      env: envId,
+      appearance,
+      env_step: checkpoint.manifest.envStep,
+      agent_step: checkpoint.manifest.agentStep,
+      backend: backend.name,
+      episodes,
+      returns: result.returns,
+      mean: result.mean,
+      std: result.std,
+    };
     if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else {
-      process.stdout.write(`checkpoint ${folder} (env step ${summary.env_step}, backend ${backend.name})\n`);
+      process.stdout.write(`checkpoint ${folder} (env step ${summary.env_step}, backend ${backend.name}) on ${envId}, appearance ${appearance}\n`);
       result.returns.forEach((value, i) => process.stdout.write(`episode ${i + 1}: return ${value.toFixed(2)}\n`));
       process.stdout.write(`mean return ${result.mean.toFixed(2)} ± ${result.std.toFixed(2)} over ${episodes} episodes\n`);
     }

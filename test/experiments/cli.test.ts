@@ -187,6 +187,24 @@ describe('the other commands on a finished run', () => {
     expect(decodePng(readFileSync(join(runsDir, 'gallery.png'))).shape[0]).toBeGreaterThan(3 * 84);
     expect(envs.stdout).toMatch(/^test:dot\s+obs Box\(0, 255, \[84,84,9\], uint8\)\s+action Box\(-1, 1, \[2\], float32\)$/m);
   }, 120_000);
+
+  it('eval under another appearance or on another env with the same spaces (generalization); clear errors otherwise', async () => {
+    const cartpoleDir = join(runsDir, 'cartpole');
+    const [shifted, otherEnv, misfit, noAppearances] = await Promise.all([
+      rad('eval', cartpoleDir, '--appearance', 'video_hard', '--episodes', '1', '--json', '--backend', 'cpu'),
+      rad('eval', dirA, '--env', 'test:dot-long', '--episodes', '1', '--json', '--backend', 'cpu'),
+      rad('eval', dirA, '--env', 'dmc:cartpole-swingup', '--episodes', '1', '--backend', 'cpu'),
+      rad('eval', dirA, '--appearance', 'color_hard', '--episodes', '1', '--backend', 'cpu'),
+    ]);
+    expect(shifted.stderr).not.toMatch(/error/i);
+    expect(JSON.parse(shifted.stdout.trim().split('\n').at(-1)!)).toMatchObject({ env: 'dmc:cartpole-swingup', appearance: 'video_hard', episodes: 1 });
+    expect(otherEnv.stderr).not.toMatch(/error/i);
+    expect(JSON.parse(otherEnv.stdout.trim().split('\n').at(-1)!)).toMatchObject({ env: 'test:dot-long', appearance: 'default', episodes: 1 });
+    expect(misfit.code).toBe(2);
+    expect(misfit.stderr).toMatch(/dmc:cartpole-swingup \(obs Box\(0, 255, \[24,24,6\], uint8\), action Box\(-1, 1, \[1\], float32\)\) does not fit the checkpoint, trained on test:dot/);
+    expect(noAppearances.code).toBe(1);
+    expect(noAppearances.stderr).toContain('test:dot: appearance "color_hard" is drawn by dmc: envs only; "test:" envs have none');
+  }, 120_000);
 });
 
 describe('bad input on the command line', () => {
