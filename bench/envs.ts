@@ -6,12 +6,14 @@
  * edges antialiased), `env_fps_noaa_<task>` (the renderer's `antialias: false`)
  * and `render_fps_<task>` (the renderer alone, cycling through 64 recorded
  * states: a repeated state would cost next to nothing, as the renderer keeps
- * what did not change). Wall-clock
- * figures: on a shared machine they are noisy; `cpu_*` lines give the same rates
+ * what did not change). Each figure is the median of `--rounds` measurements
+ * taken in rounds over every task (a `#` line gives their range): this machine's
+ * speed drifts by tens of percent over minutes, and rounds spread a slow spell
+ * over all tasks instead of landing on one. `cpu_*` lines give the same rates
  * from this process's CPU time.
  *
  * Options: `--tasks=cartpole-swingup,walker-walk` (default: every task),
- * `--seconds=1` (time per task), `--size=84`.
+ * `--seconds=1` (per measurement), `--rounds=3`, `--size=84`.
  */
 import { Random } from '../common/random.ts';
 import { createRenderer } from '../envs/dmc/render/renderer.ts';
@@ -26,8 +28,10 @@ function option(name: string, fallback: string): string {
 
 const tasks = option('tasks', listDmcTasks().join(',')).split(',');
 const seconds = Number(option('seconds', '1'));
+const rounds = Number(option('rounds', '3'));
 const size = Number(option('size', '84'));
 if (!(seconds > 0)) throw new Error(`bench envs: --seconds must be a positive number, got ${option('seconds', '')}`);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`bench envs: --rounds must be a positive integer, got ${option('rounds', '')}`);
 if (!Number.isInteger(size) || size < 1) throw new Error(`bench envs: --size must be a positive integer, got ${option('size', '')}`);
 
 function cpuMilliseconds(): number {
@@ -35,10 +39,8 @@ function cpuMilliseconds(): number {
   return (usage.user + usage.system) / 1000;
 }
 
-/** Runs `body` repeatedly for about `seconds` after a warm-up; returns [wall frames/s, CPU frames/s]. */
+/** Frames/s of `body` over about `seconds`: [wall-clock, process CPU time]. */
 async function rate(body: () => Promise<void>): Promise<[number, number]> {
-  // Warm-up: the renderer's hot loops reach full speed only after about 200 frames (JIT).
-  for (let i = 0; i < 300; i++) await body();
   let frames = 0;
   const wallStart = performance.now();
   const cpuStart = cpuMilliseconds();
@@ -51,43 +53,68 @@ async function rate(body: () => Promise<void>): Promise<[number, number]> {
   return [(1000 * frames) / wall, (1000 * frames) / cpu];
 }
 
-console.log(`envs_frame_size=${size}`);
-for (const task of tasks) {
+/** What one task measures: the env as configured, the renderer alone, the env with `antialias: false`. */
+async function bodiesOf(task: string): Promise<{ bodies: Record<string, () => Promise<void>>; close: () => Promise<void> }> {
   const env = await loadDmcEnv(task, { width: size, height: size });
   const rng = Random.derive(0, `bench/envs/${task}`);
-  try {
-    await env.reset({ seed: 0 });
-    const [envFps, envCpuFps] = await rate(async () => {
-      const result = await env.step(env.actionSpace.sample(rng) as never);
-      if (result.truncated) await env.reset();
+  await env.reset({ seed: 0 });
+  const states: [Float64Array, Float64Array][] = [];
+  for (let i = 0; i < 64; i++) {
+    const result = await env.step(env.actionSpace.sample(rng) as never);
+    if (result.truncated) await env.reset();
+    states.push([Float64Array.from(env.physics.qpos()), Float64Array.from(env.physics.qvel())]);
+  }
+  let next = 0;
+  const plain = createRenderer(env.physics.model, { width: size, height: size, camera: 0, antialias: false });
+  const step = async () => {
+    const result = await env.step(env.actionSpace.sample(rng) as never);
+    if (result.truncated) await env.reset();
+  };
+  const bodies = {
+    env: async () => {
+      await step();
       await env.render();
-    });
-    const states: [Float64Array, Float64Array][] = [];
-    for (let i = 0; i < 64; i++) {
-      const result = await env.step(env.actionSpace.sample(rng) as never);
-      if (result.truncated) await env.reset();
-      states.push([Float64Array.from(env.physics.qpos()), Float64Array.from(env.physics.qvel())]);
-    }
-    let next = 0;
-    const [renderFps, renderCpuFps] = await rate(async () => {
+    },
+    render: async () => {
       const [qpos, qvel] = states[next++ % states.length];
       env.physics.setState(qpos, qvel);
       await env.render();
-    });
-    const plain = createRenderer(env.physics.model, { width: size, height: size, camera: 0, antialias: false });
-    const [plainFps, plainCpuFps] = await rate(async () => {
-      const result = await env.step(env.actionSpace.sample(rng) as never);
-      if (result.truncated) await env.reset();
+    },
+    noaa: async () => {
+      await step();
       plain.render(env.physics.data);
-    });
-    plain.close();
-    console.log(`env_fps_${task}=${envFps.toFixed(0)}`);
-    console.log(`env_fps_noaa_${task}=${plainFps.toFixed(0)}`);
-    console.log(`render_fps_${task}=${renderFps.toFixed(0)}`);
-    console.log(`cpu_env_fps_${task}=${envCpuFps.toFixed(0)}`);
-    console.log(`cpu_env_fps_noaa_${task}=${plainCpuFps.toFixed(0)}`);
-    console.log(`cpu_render_fps_${task}=${renderCpuFps.toFixed(0)}`);
-  } finally {
-    await env.close();
+    },
+  };
+  return { bodies, close: async () => (plain.close(), await env.close()) };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+console.log(`envs_frame_size=${size} rounds=${rounds}`);
+const measured = await Promise.all(tasks.map(bodiesOf));
+const rates = new Map<string, [number, number][]>();
+try {
+  // Warm-up: the renderer's hot loops reach full speed only after about 200 frames (JIT).
+  for (const { bodies } of measured) for (const body of Object.values(bodies)) for (let i = 0; i < 300; i++) await body();
+  // Rounds over every task, so that a slow spell of the machine touches each task alike.
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, { bodies }] of measured.entries()) {
+      for (const [kind, body] of Object.entries(bodies)) {
+        const key = `${kind}/${tasks[index]}`;
+        rates.set(key, [...(rates.get(key) ?? []), await rate(body)]);
+      }
+    }
+  }
+} finally {
+  for (const { close } of measured) await close();
+}
+const names: Record<string, string> = { env: 'env_fps', noaa: 'env_fps_noaa', render: 'render_fps' };
+for (const task of tasks) {
+  for (const [kind, name] of Object.entries(names)) {
+    const runs = rates.get(`${kind}/${task}`)!;
+    const wall = runs.map(([w]) => w);
+    console.log(`${name}_${task}=${median(wall).toFixed(0)}`);
+    console.log(`cpu_${name}_${task}=${median(runs.map(([, c]) => c)).toFixed(0)}`);
+    console.log(`# ${name}_${task} over ${rounds} rounds: ${Math.min(...wall).toFixed(0)}-${Math.max(...wall).toFixed(0)}`);
   }
 }
