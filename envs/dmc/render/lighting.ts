@@ -30,7 +30,7 @@ export const LIGHTING_INPUT = 12;
  */
 const MAX_VERTICES = 1 << 16;
 
-interface PlaneGrid {
+export interface PlaneGrid {
   /** The plane sizes this grid was laid out for (x, y, spacing). */
   key: [number, number, number];
   columns: number;
@@ -144,6 +144,24 @@ export class Lighting {
       parts[i + 2] = w00 * values[b00 + i + 2] + w01 * values[b01 + i + 2] + w10 * values[b10 + i + 2] + w11 * values[b11 + i + 2];
     }
     return 1;
+  }
+
+  /** Plane k's render grid for this frame (laid out by `nextFrame`), null for other objects; it has no columns when the plane is lit per pixel. */
+  planeGrid(k: number): PlaneGrid | null {
+    return this.grids[k];
+  }
+
+  /**
+   * Makes sure the 4 vertices of the quad at (column, row) of plane k's grid,
+   * first vertex v00, are lit this frame (with the eye and headlight in `input`
+   * and the colour in `surface`), as `interpolatePlane` does before reading them.
+   */
+  ensureQuad(k: number, grid: PlaneGrid, v00: number, column: number, row: number): void {
+    const stride = grid.columns + 1;
+    this.ensureVertex(k, grid, v00, column, row);
+    this.ensureVertex(k, grid, v00 + 1, column + 1, row);
+    this.ensureVertex(k, grid, v00 + stride, column, row + 1);
+    this.ensureVertex(k, grid, v00 + stride + 1, column + 1, row + 1);
   }
 
   /** Lights grid vertex `vertex` (column c, row r) of plane k, once per frame. */
@@ -362,7 +380,7 @@ export function gridLines(size: number, spacing: number): Float64Array {
 }
 
 /** The cell of sorted grid lines `lines` holding x (clamped to the first and last cell). */
-function gridCell(lines: Float64Array, x: number): number {
+export function gridCell(lines: Float64Array, x: number): number {
   const last = lines.length - 2;
   if (x <= lines[1]) return 0;
   if (x >= lines[last]) return last;
@@ -374,8 +392,20 @@ function gridCell(lines: Float64Array, x: number): number {
   return cell;
 }
 
+/**
+ * Whether `gridCell(lines, x)` is `cell`: the same tests, in its order, without
+ * its division (a pixel's neighbour mostly lies in the same cell).
+ */
+export function inCell(lines: Float64Array, cell: number, x: number): boolean {
+  const last = lines.length - 2;
+  if (x <= lines[1]) return cell === 0;
+  if (x >= lines[last]) return cell === last;
+  // Inner cells hold [lines[cell], lines[cell + 1]), as gridCell's steps leave them.
+  return cell >= 1 && cell <= last - 1 && x >= lines[cell] && x < lines[cell + 1];
+}
+
 /** Where x lies across cell `cell`, from 0 to 1 (0 in a cell of no width). */
-function cellFraction(lines: Float64Array, cell: number, x: number): number {
+export function cellFraction(lines: Float64Array, cell: number, x: number): number {
   const width = lines[cell + 1] - lines[cell];
   return width > 0 ? Math.min(1, Math.max(0, (x - lines[cell]) / width)) : 0;
 }

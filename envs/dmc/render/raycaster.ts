@@ -67,8 +67,6 @@ export class RayCaster {
   private cellsPerFace = 1;
   private readonly hit = new Float64Array(HIT_LENGTH);
   private readonly sample = new Float64Array(3);
-  /** The direction `cameraRay` computed. */
-  private readonly rayDirection = new Float64Array(3);
   /** The traced colour: the shader's output buffer, also written for sky and background. */
   private readonly colour: Float64Array;
   private readonly local: Float64Array;
@@ -187,7 +185,8 @@ export class RayCaster {
           }
           if (plane >= 0) {
             this.hitObject = plane;
-            this.shadeHit(plane, pixels.directions[3 * slot], pixels.directions[3 * slot + 1], pixels.directions[3 * slot + 2]);
+            // planeHit left the ray's direction in visibility.direction.
+            this.shadeHit(plane);
             this.centreOnBackground[pixel] = 0;
             ids[pixel] = plane;
             centre[3 * pixel] = colour[0];
@@ -278,20 +277,15 @@ export class RayCaster {
       const slot = this.pixels.slot(pixel, s + 1);
       sample[0] = column + 0.5 + offsetX;
       sample[1] = row + 0.5 + offsetY;
-      let dx: number;
-      let dy: number;
-      let dz: number;
+      const direction = this.visibility.direction;
       if (slot >= 0) {
-        dx = this.pixels.directions[3 * slot];
-        dy = this.pixels.directions[3 * slot + 1];
-        dz = this.pixels.directions[3 * slot + 2];
+        direction[0] = this.pixels.directions[3 * slot];
+        direction[1] = this.pixels.directions[3 * slot + 1];
+        direction[2] = this.pixels.directions[3 * slot + 2];
       } else {
-        this.cameraRay(sample[0], sample[1]);
-        dx = this.rayDirection[0];
-        dy = this.rayDirection[1];
-        dz = this.rayDirection[2];
+        this.cameraRay();
       }
-      const seen = this.visibility.nearestObject(dx, dy, dz);
+      const seen = this.visibility.nearestObject();
       let source = -1;
       if (seen === own) source = pixel;
       else {
@@ -323,9 +317,12 @@ export class RayCaster {
     this.slot = -1;
   }
 
-  /** The unit direction of the camera ray through image point (x, y) (pixels), into `rayDirection`. */
-  private cameraRay(x: number, y: number): void {
-    const { camera, rayDirection } = this;
+  /** The unit direction of the camera ray through image point `sample` (pixels), into visibility.direction. */
+  private cameraRay(): void {
+    const { camera } = this;
+    const rayDirection = this.visibility.direction;
+    const x = this.sample[0];
+    const y = this.sample[1];
     const sx = ((2 * x) / this.width - 1) * camera[12];
     const sy = (1 - (2 * y) / this.height) * camera[13];
     const dx = sx * camera[3] + sy * camera[6] - camera[9];
@@ -354,34 +351,34 @@ export class RayCaster {
 
   /** Traces the primary ray through image point `sample` (pixels) into `colour` and `hitObject`. */
   private trace(): void {
-    let dx: number;
-    let dy: number;
-    let dz: number;
+    // Directions pass through arrays: V8 boxes doubles passed to calls it does not inline.
+    const direction = this.visibility.direction;
     const slot = this.slot;
     if (slot >= 0) {
       if (this.fromPlaneCache()) return;
       const i = 3 * slot;
-      dx = this.pixels.directions[i];
-      dy = this.pixels.directions[i + 1];
-      dz = this.pixels.directions[i + 2];
+      direction[0] = this.pixels.directions[i];
+      direction[1] = this.pixels.directions[i + 1];
+      direction[2] = this.pixels.directions[i + 2];
     } else {
-      this.cameraRay(this.sample[0], this.sample[1]);
-      dx = this.rayDirection[0];
-      dy = this.rayDirection[1];
-      dz = this.rayDirection[2];
+      this.cameraRay();
     }
-    const nearest = this.visibility.nearestObject(dx, dy, dz);
+    const nearest = this.visibility.nearestObject();
     this.hitObject = nearest;
-    this.shadeHit(nearest, dx, dy, dz);
+    this.shadeHit(nearest);
   }
 
   /**
-   * The colour (into `colour`) of what the primary ray with unit direction
-   * (dx, dy, dz) meets: object `nearest` at the distance visibility.ts found (its world normal
+   * The colour (into `colour`) of what the primary ray with the unit direction in
+   * visibility.direction meets: object `nearest` at the distance visibility.ts found (its world normal
    * in the hit buffer), or the sky or background when `nearest` is -1.
    */
-  private shadeHit(nearest: number, dx: number, dy: number, dz: number): void {
+  private shadeHit(nearest: number): void {
     const { scene, camera, hit, colour } = this;
+    const direction = this.visibility.direction;
+    const dx = direction[0];
+    const dy = direction[1];
+    const dz = direction[2];
     const slot = this.slot;
     const best = this.visibility.nearestDistance;
     const background = this.overrides.background;

@@ -28,6 +28,8 @@ export class SecondaryRays implements Occluder {
   private readonly n: number;
   private readonly probe = new Float64Array(11);
   private readonly ray = new Float64Array(RAY_LENGTH);
+  /** What `hits` takes: the ray's origin relative to the object's centre, and tMax (an array: V8 boxes double arguments of calls it does not inline). */
+  private readonly offset = new Float64Array(4);
   /** Culling in use: 0 none, 1 mirror rays off the ground, 2 shadow rays from the ground to light `cullLight`. */
   private cullMode = 0;
   private cullLight = 0;
@@ -133,16 +135,21 @@ export class SecondaryRays implements Occluder {
     const footprint = 4 * this.cullLight * this.n;
     const u = this.shader!.local[0];
     const v = this.shader!.local[1];
-    const list = mode === 1 ? this.tiles.mirrored : this.solids;
+    const { tiles } = this;
+    const list = mode === 1 ? tiles.mirrored : this.solids;
     const first = mode === 1 ? this.tile * this.n : 0;
-    const count = mode === 1 ? this.tiles.mirroredCount[this.tile] : this.solids.length;
+    const count = mode === 1 ? tiles.mirroredCount[this.tile] : this.solids.length;
+    const sampleX = this.sample[0];
+    const sampleY = this.sample[1];
+    // The same for every object (worked out once, so the tests below are unchanged).
+    const scale = Math.sqrt(directionLength2);
     for (let a = first; a < first + count; a++) {
       const k = list[a];
       if (k === skip || scene.rgba[4 * k + 3] === 0) continue;
       if (mode === 1) {
         // A mirror ray off the ground continues, mirrored, its primary ray: the mirrored
         // object's screen capsule must hold that ray's image point.
-        if (!this.tiles.reaches(this.tiles.mirroredCapsule, k, this.sample[0], this.sample[1])) continue;
+        if (!tiles.reaches(tiles.mirroredCapsule, k, sampleX, sampleY)) continue;
       } else if (mode === 2) {
         const box = footprint + 4 * k;
         if (u < culling.footprint[box] || u > culling.footprint[box + 1] || v < culling.footprint[box + 2] || v > culling.footprint[box + 3]) continue;
@@ -155,13 +162,17 @@ export class SecondaryRays implements Occluder {
       const along = -(wx * dx + wy * dy + wz * dz) / directionLength2;
       const radius = culling.radius[k];
       // Entirely behind the origin, or beyond the nearest hit so far (world units).
-      const scale = Math.sqrt(directionLength2);
       if (along * scale + radius < 0 || (along - best) * scale > radius) continue;
       const ex = wx + along * dx;
       const ey = wy + along * dy;
       const ez = wz + along * dz;
       if (ex * ex + ey * ey + ez * ez > radius * radius) continue;
-      if (this.hits(k, wx, wy, wz, dx, dy, dz, best)) {
+      const offset = this.offset;
+      offset[0] = wx;
+      offset[1] = wy;
+      offset[2] = wz;
+      offset[3] = best;
+      if (this.hits(k)) {
         best = ray[11];
         found = k;
       }
@@ -183,10 +194,12 @@ export class SecondaryRays implements Occluder {
       const k = planes[a];
       if (k === skip || scene.rgba[4 * k + 3] === 0) continue;
       const p = 3 * k;
-      const wx = probe[0] - scene.position[p];
-      const wy = probe[1] - scene.position[p + 1];
-      const wz = probe[2] - scene.position[p + 2];
-      if (this.hits(k, wx, wy, wz, probe[3], probe[4], probe[5], best)) {
+      const offset = this.offset;
+      offset[0] = probe[0] - scene.position[p];
+      offset[1] = probe[1] - scene.position[p + 1];
+      offset[2] = probe[2] - scene.position[p + 2];
+      offset[3] = best;
+      if (this.hits(k)) {
         best = ray[11];
         found = k;
       }
@@ -196,12 +209,19 @@ export class SecondaryRays implements Occluder {
   }
 
   /**
-   * Whether the ray from offset (wx, wy, wz) of object k's centre along (dx, dy, dz)
-   * meets the object within (EPSILON, tMax); on a hit, its distance is in ray[11]
-   * and its world normal in `probe`.
+   * Whether the ray from `offset` (0..2) of object k's centre along probe's
+   * direction meets the object within (EPSILON, offset[3]); on a hit, its distance
+   * is in ray[11] and its world normal in `probe`.
    */
-  private hits(k: number, wx: number, wy: number, wz: number, dx: number, dy: number, dz: number, tMax: number): boolean {
-    const { scene, ray, probe } = this;
+  private hits(k: number): boolean {
+    const { scene, ray, probe, offset } = this;
+    const wx = offset[0];
+    const wy = offset[1];
+    const wz = offset[2];
+    const dx = probe[3];
+    const dy = probe[4];
+    const dz = probe[5];
+    const tMax = offset[3];
     const rot = scene.rotation;
     const p = 3 * k;
     const r = 9 * k;

@@ -4,7 +4,7 @@
  * (lighting.ts), with the shadow of each shadow-casting light on planes decided
  * by the ray caster.
  */
-import type { Lighting } from './lighting.ts';
+import { cellFraction, gridCell, inCell, type Lighting, type PlaneGrid } from './lighting.ts';
 import type { SurfaceOverrides } from './raycaster.ts';
 import { GEOM_PLANE, type Scene } from './scene.ts';
 import type { PlaneTexture } from './texture.ts';
@@ -37,6 +37,23 @@ export class Shader {
   private readonly textures: (PlaneTexture | null)[];
   private readonly textureScale: Float64Array;
   overrides: SurfaceOverrides;
+  /** Counts frames (`nextFrame`), so that the ground's per-frame values are looked up once. */
+  private frame = 0;
+  /** The plane and frame `shadeGround` last prepared for, and what it looked up (see `prepareGround`). */
+  private groundPlane = -1;
+  private groundFrame = -1;
+  private groundGrid: PlaneGrid | null = null;
+  /** The grid quad (its first vertex) whose vertices are lit this frame. */
+  private groundQuad = -1;
+  /** The grid cell of the last ground point (the next one mostly lies in it). */
+  private groundColumn = 0;
+  private groundRow = 0;
+  private groundRed = 0;
+  private groundGreen = 0;
+  private groundBlue = 0;
+  private groundTexture: PlaneTexture | null = null;
+  private groundScaleX = 0;
+  private groundScaleY = 0;
 
   constructor(
     private readonly scene: Scene,
@@ -164,17 +181,99 @@ export class Shader {
    * lit on its grid (the floors under tracking cameras): the same colour with
    * fewer steps. Returns 0, writing nothing, when the plane has no grid (`shade`
    * is then the way); `parts` is left as it was (the plane cache is not filled).
+   * What is the same for every pixel of the frame (colour, texture, grid) is
+   * looked up once (`prepareGround`), and the interpolated parts stay in locals;
+   * the arithmetic is `shade`'s, in the same order, so the bytes are the same.
    */
   shadeGround(k: number): number {
-    const { scene, hit, camera, lighting, local, lit } = this;
+    if (k !== this.groundPlane || this.groundFrame !== this.frame) this.prepareGround(k);
+    const grid = this.groundGrid;
+    if (grid === null || grid.columns === 0) return 0;
+    const { scene, hit, local } = this;
     const p = 3 * k;
     const r = 9 * k;
     const rot = scene.rotation;
     const wx = hit[HIT_POINT] - scene.position[p];
     const wy = hit[HIT_POINT + 1] - scene.position[p + 1];
     const wz = hit[HIT_POINT + 2] - scene.position[p + 2];
-    local[0] = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
-    local[1] = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
+    const x = rot[r] * wx + rot[r + 3] * wy + rot[r + 6] * wz;
+    const y = rot[r + 1] * wx + rot[r + 4] * wy + rot[r + 7] * wz;
+    // Shadow culling reads the plane point.
+    local[0] = x;
+    local[1] = y;
+    const column = inCell(grid.xs, this.groundColumn, x) ? this.groundColumn : gridCell(grid.xs, x);
+    const row = inCell(grid.ys, this.groundRow, y) ? this.groundRow : gridCell(grid.ys, y);
+    this.groundColumn = column;
+    this.groundRow = row;
+    const fu = cellFraction(grid.xs, column, x);
+    const fv = cellFraction(grid.ys, row, y);
+    const stride = grid.columns + 1;
+    const v00 = row * stride + column;
+    // Neighbouring pixels mostly fall in the same quad: its vertices are lit already.
+    if (v00 !== this.groundQuad) this.lightQuad(k, grid, v00, column, row);
+    // Lighting.interpolatePlane's split of the quad into two triangles.
+    const lower = fu + fv <= 1;
+    const w00 = lower ? 1 - fu - fv : 0;
+    const w01 = lower ? fu : 1 - fv;
+    const w10 = lower ? fv : 1 - fu;
+    const w11 = lower ? 0 : fu + fv - 1;
+    let textureRed = 1;
+    let textureGreen = 1;
+    let textureBlue = 1;
+    const texture = this.groundTexture;
+    if (texture !== null) {
+      const i = texelOffset(texture, x * this.groundScaleX, -y * this.groundScaleY);
+      const data = texture.data;
+      textureRed = data[i];
+      textureGreen = data[i + 1];
+      textureBlue = data[i + 2];
+    }
+    const values = grid.parts;
+    const count = this.lighting.partCount;
+    const b00 = v00 * count;
+    const b01 = b00 + count;
+    const b10 = (v00 + stride) * count;
+    const b11 = b10 + count;
+    let outRed = textureRed * (w00 * values[b00] + w01 * values[b01] + w10 * values[b10] + w11 * values[b11]);
+    let outGreen = textureGreen * (w00 * values[b00 + 1] + w01 * values[b01 + 1] + w10 * values[b10 + 1] + w11 * values[b11 + 1]);
+    let outBlue = textureBlue * (w00 * values[b00 + 2] + w01 * values[b01 + 2] + w10 * values[b10 + 2] + w11 * values[b11 + 2]);
+    const lights = scene.lights;
+    for (let l = 0; l < lights.length; l++) {
+      const at = 3 + 3 * l;
+      const red = w00 * values[b00 + at] + w01 * values[b01 + at] + w10 * values[b10 + at] + w11 * values[b11 + at];
+      const green = w00 * values[b00 + at + 1] + w01 * values[b01 + at + 1] + w10 * values[b10 + at + 1] + w11 * values[b11 + at + 1];
+      const blue = w00 * values[b00 + at + 2] + w01 * values[b01 + at + 2] + w10 * values[b10 + at + 2] + w11 * values[b11 + at + 2];
+      if (red + green + blue < 1e-4) continue;
+      if (lights[l].castShadow && this.occluder.shadowed(k, l)) continue;
+      outRed += textureRed * red;
+      outGreen += textureGreen * green;
+      outBlue += textureBlue * blue;
+    }
+    this.colour[0] = outRed;
+    this.colour[1] = outGreen;
+    this.colour[2] = outBlue;
+    return 1;
+  }
+
+  /** This frame's grid, colour and texture of plane k, for `shadeGround`. */
+  private prepareGround(k: number): void {
+    this.groundPlane = k;
+    this.groundFrame = this.frame;
+    this.groundGrid = this.lighting.planeGrid(k);
+    this.groundQuad = -1;
+    const override = this.overrides.objectRgb;
+    const own = override[3 * k] === override[3 * k];
+    this.groundRed = own ? override[3 * k] : this.scene.rgba[4 * k];
+    this.groundGreen = own ? override[3 * k + 1] : this.scene.rgba[4 * k + 1];
+    this.groundBlue = own ? override[3 * k + 2] : this.scene.rgba[4 * k + 2];
+    this.groundTexture = this.textures[k];
+    this.groundScaleX = this.textureScale[2 * k];
+    this.groundScaleY = this.textureScale[2 * k + 1];
+  }
+
+  /** Lights the vertices of the ground quad at v00 with the eye, headlight and colour `shade` would give them. */
+  private lightQuad(k: number, grid: PlaneGrid, v00: number, column: number, row: number): void {
+    const { lighting, camera } = this;
     const input = lighting.input;
     input[6] = camera[0];
     input[7] = camera[1];
@@ -182,33 +281,11 @@ export class Shader {
     input[9] = camera[9];
     input[10] = camera[10];
     input[11] = camera[11];
-    const override = this.overrides.objectRgb;
-    const surface = lighting.surface;
-    const own = override[3 * k] === override[3 * k];
-    surface[0] = own ? override[3 * k] : scene.rgba[4 * k];
-    surface[1] = own ? override[3 * k + 1] : scene.rgba[4 * k + 1];
-    surface[2] = own ? override[3 * k + 2] : scene.rgba[4 * k + 2];
-    if (lighting.interpolatePlane(k, local, lit) === 0) return 0;
-    this.modulation(k);
-    const textureRed = this.texel[0];
-    const textureGreen = this.texel[1];
-    const textureBlue = this.texel[2];
-    let outRed = textureRed * lit[0];
-    let outGreen = textureGreen * lit[1];
-    let outBlue = textureBlue * lit[2];
-    const lights = scene.lights;
-    for (let l = 0; l < lights.length; l++) {
-      const at = 3 + 3 * l;
-      if (lit[at] + lit[at + 1] + lit[at + 2] < 1e-4) continue;
-      if (lights[l].castShadow && this.occluder.shadowed(k, l)) continue;
-      outRed += textureRed * lit[at];
-      outGreen += textureGreen * lit[at + 1];
-      outBlue += textureBlue * lit[at + 2];
-    }
-    this.colour[0] = outRed;
-    this.colour[1] = outGreen;
-    this.colour[2] = outBlue;
-    return 1;
+    lighting.surface[0] = this.groundRed;
+    lighting.surface[1] = this.groundGreen;
+    lighting.surface[2] = this.groundBlue;
+    lighting.ensureQuad(k, grid, v00, column, row);
+    this.groundQuad = v00;
   }
 
   /**
@@ -241,6 +318,7 @@ export class Shader {
    * depend on the plane's sizes), worked out here once rather than per pixel.
    */
   nextFrame(): void {
+    this.frame = (this.frame + 1) | 0;
     const { scene, textureScale } = this;
     for (let k = 0; k < scene.count; k++) {
       const textureIndex = scene.textureId[k];
@@ -257,7 +335,10 @@ export class Shader {
   private modulation(k: number): void {
     const texture = this.textures[k];
     if (texture === null) {
-      this.texel.fill(1);
+      // Three stores: a fill call per shaded point costs more.
+      this.texel[0] = 1;
+      this.texel[1] = 1;
+      this.texel[2] = 1;
       return;
     }
     this.textureColour(k, texture);
@@ -266,17 +347,20 @@ export class Shader {
   /** Nearest texel of plane k's texture at the local point in `local`, into `texel`. */
   private textureColour(k: number, texture: PlaneTexture): void {
     const { local, textureScale } = this;
-    let u = local[0] * textureScale[2 * k];
-    let v = -local[1] * textureScale[2 * k + 1];
-    u -= Math.floor(u);
-    v -= Math.floor(v);
-    let column = Math.floor(u * texture.width);
-    let row = Math.floor(v * texture.height);
-    if (column > texture.width - 1) column = texture.width - 1;
-    if (row > texture.height - 1) row = texture.height - 1;
-    const i = 3 * (row * texture.width + column);
+    const i = texelOffset(texture, local[0] * textureScale[2 * k], -local[1] * textureScale[2 * k + 1]);
     this.texel[0] = texture.data[i];
     this.texel[1] = texture.data[i + 1];
     this.texel[2] = texture.data[i + 2];
   }
+}
+
+/** Offset (in `texture.data`) of the texel nearest texture coordinates (u, v), the texture repeating. */
+function texelOffset(texture: PlaneTexture, u: number, v: number): number {
+  u -= Math.floor(u);
+  v -= Math.floor(v);
+  let column = Math.floor(u * texture.width);
+  let row = Math.floor(v * texture.height);
+  if (column > texture.width - 1) column = texture.width - 1;
+  if (row > texture.height - 1) row = texture.height - 1;
+  return 3 * (row * texture.width + column);
 }

@@ -18,6 +18,10 @@ export class Visibility {
   tile = 0;
   /** Distance along the unit ray to the object the last search found. */
   nearestDistance = Infinity;
+  /** Set by the ray caster: the unit direction of the ray `nearestObject` follows (an array: V8 boxes double arguments of calls it does not inline). */
+  readonly direction = new Float64Array(3);
+  /** The distance `planeDistance` found. */
+  private planeT = 0;
   private readonly n: number;
   /** Per object: the eye in its frame (3), its centre minus the eye (3), and that distance squared. */
   private readonly localOrigin: Float64Array;
@@ -61,12 +65,15 @@ export class Visibility {
   }
 
   /**
-   * The nearest object along the primary ray from the eye with unit direction
-   * (dx, dy, dz) among the objects listed for the pixel's tile (-1: none); its
+   * The nearest object along the primary ray from the eye with the unit direction
+   * in `direction` among the objects listed for the pixel's tile (-1: none); its
    * distance goes to `nearestDistance` and its world normal to the hit buffer.
    */
-  nearestObject(dx: number, dy: number, dz: number): number {
+  nearestObject(): number {
     const { scene, localOrigin, ray, hit, centreOffset, centreDistance2 } = this;
+    const dx = this.direction[0];
+    const dy = this.direction[1];
+    const dz = this.direction[2];
     const radii = this.culling.radius;
     const tiles = this.tiles;
     const capsule = tiles.capsule;
@@ -89,9 +96,8 @@ export class Visibility {
       const localZ = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
       if (type === GEOM_PLANE) {
         // Planes here, not through `intersect`: every tile lists the floor.
-        const t = this.planeDistance(k, dx, dy, dz, best);
-        if (t < best) {
-          best = t;
+        if (this.planeDistance(k, best) === 1) {
+          best = this.planeT;
           nearest = k;
         }
         continue;
@@ -136,18 +142,17 @@ export class Visibility {
    * the answer is the same.
    */
   planeHit(tile: number, directions: Float64Array, slot: number): number {
-    const { tiles } = this;
-    const dx = directions[3 * slot];
-    const dy = directions[3 * slot + 1];
-    const dz = directions[3 * slot + 2];
+    const { tiles, direction } = this;
+    direction[0] = directions[3 * slot];
+    direction[1] = directions[3 * slot + 1];
+    direction[2] = directions[3 * slot + 2];
     const first = tile * this.n;
     let best = Infinity;
     let nearest = -1;
     for (let a = first; a < first + tiles.directCount[tile]; a++) {
       const k = tiles.direct[a];
-      const t = this.planeDistance(k, dx, dy, dz, best);
-      if (t < best) {
-        best = t;
+      if (this.planeDistance(k, best) === 1) {
+        best = this.planeT;
         nearest = k;
       }
     }
@@ -156,30 +161,35 @@ export class Visibility {
   }
 
   /**
-   * Distance along the unit ray (dx, dy, dz) from the eye to plane k when it is
-   * nearer than `best` and within the plane's extent (Infinity otherwise); a hit
+   * Whether the unit ray in `direction` from the eye meets plane k nearer than
+   * `best` and within the plane's extent (1, its distance in `planeT`) or not (0); a hit
    * writes the plane's world normal to the hit buffer. The arithmetic of
-   * intersect.ts; planes are seen from above only.
+   * intersect.ts; planes are seen from above only. (The distance is not
+   * returned: V8 boxes a double returned from a call it does not inline.)
    */
-  private planeDistance(k: number, dx: number, dy: number, dz: number, best: number): number {
-    const { scene, localOrigin, hit } = this;
+  private planeDistance(k: number, best: number): number {
+    const { scene, localOrigin, hit, direction } = this;
+    const dx = direction[0];
+    const dy = direction[1];
+    const dz = direction[2];
     const rot = scene.rotation;
     const r = 9 * k;
     const p = 3 * k;
     const oz = localOrigin[p + 2];
     const localZ = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
-    if (oz <= 0 || localZ >= 0) return Infinity;
+    if (oz <= 0 || localZ >= 0) return 0;
     const t = -oz / localZ;
-    if (t <= EPSILON || t >= best) return Infinity;
+    if (t <= EPSILON || !(t < best)) return 0;
     const sx = scene.size[p];
     const sy = scene.size[p + 1];
     const x = localOrigin[p] + t * (rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz);
     const y = localOrigin[p + 1] + t * (rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz);
-    if ((sx > 0 && (x < -sx || x > sx)) || (sy > 0 && (y < -sy || y > sy))) return Infinity;
+    if ((sx > 0 && (x < -sx || x > sx)) || (sy > 0 && (y < -sy || y > sy))) return 0;
     // The local normal (0, 0, 1) in world coordinates: the rotation's third column.
     hit[3] = rot[r + 2];
     hit[4] = rot[r + 5];
     hit[5] = rot[r + 8];
-    return t;
+    this.planeT = t;
+    return 1;
   }
 }
