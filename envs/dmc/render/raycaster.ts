@@ -152,6 +152,13 @@ export class RayCaster {
     out.set(this.bytes);
   }
 
+  /** Pixels whose centre the last frame traced (reuse.ts keeps the others). */
+  tracedPixels(): number {
+    let count = 0;
+    for (const value of this.dirty.trace) count += value;
+    return count;
+  }
+
   private traceCentres(): void {
     const { width, height, ids, centre, sample, colour, tiles, pixels } = this;
     const { trace, rows } = this.dirty;

@@ -32,6 +32,8 @@ export interface Renderer {
   render(data: MjData, out?: NdArray<'uint8'>): NdArray<'uint8'>;
   /** Colours and backgrounds of an appearance mode (DMControl-GB); null restores the model's own. */
   setAppearance(appearance: Appearance | null): void;
+  /** Pixels the last frame traced; the others it kept from the frame before (under a camera that held still). */
+  tracedPixels(): number;
   close(): void;
 }
 
@@ -172,6 +174,9 @@ export function createRenderer(model: MjModel, options: RendererOptions): Render
         overrides.coversFloor = next.background?.coversFloor ?? false;
       }
       caster.setOverrides(overrides);
+    },
+    tracedPixels(): number {
+      return caster.tracedPixels();
     },
     close(): void {
       closed = true;
