@@ -93,7 +93,6 @@ export class Visibility {
       const r = 9 * k;
       const p = 3 * k;
       const type = types[k];
-      const localZ = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
       if (type === GEOM_PLANE) {
         // Planes here, not through `intersect`: every tile lists the floor.
         if (this.planeDistance(k, best) === 1) {
@@ -114,7 +113,7 @@ export class Visibility {
       ray[2] = localOrigin[p + 2];
       ray[3] = rot[r] * dx + rot[r + 3] * dy + rot[r + 6] * dz;
       ray[4] = rot[r + 1] * dx + rot[r + 4] * dy + rot[r + 7] * dz;
-      ray[5] = localZ;
+      ray[5] = rot[r + 2] * dx + rot[r + 5] * dy + rot[r + 8] * dz;
       ray[6] = EPSILON;
       ray[7] = best;
       ray[8] = sizes[p];
