@@ -39,8 +39,9 @@ export class Culling {
     this.radius = new Float64Array(n);
     this.columnRange = new Int32Array(2 * n);
     this.rowRange = new Int32Array(2 * n);
-    this.mirrorColumnRange = new Int32Array(2 * n);
-    this.mirrorRowRange = new Int32Array(2 * n);
+    // Empty (start > end) unless a ground mirrors the objects: `prepare` writes them only then.
+    this.mirrorColumnRange = Int32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? 1 : 0));
+    this.mirrorRowRange = Int32Array.from(this.mirrorColumnRange);
     this.footprint = new Float64Array(4 * n * scene.lights.length);
     let ground = -1;
     for (let k = 0; k < n && ground < 0; k++) if (scene.type[k] === GEOM_PLANE && scene.reflectance[k] > 0) ground = k;

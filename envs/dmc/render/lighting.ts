@@ -115,10 +115,7 @@ export class Lighting {
     const v00 = row * stride + column;
     // Neighbouring pixels mostly fall in the same quad: its vertices are lit already.
     if (v00 !== this.lastVertex || k !== this.lastPlane || this.frame !== this.lastFrame) {
-      this.ensureVertex(k, grid, v00, column, row);
-      this.ensureVertex(k, grid, v00 + 1, column + 1, row);
-      this.ensureVertex(k, grid, v00 + stride, column, row + 1);
-      this.ensureVertex(k, grid, v00 + stride + 1, column + 1, row + 1);
+      this.ensureQuad(k, grid, v00, column, row);
       this.lastVertex = v00;
       this.lastPlane = k;
       this.lastFrame = this.frame;
