@@ -48,7 +48,8 @@ function tokenize(spec: string): Augmentation[] {
       if (match) break;
     }
     if (!match) {
-      throw new Error(`augmentation spec "${spec}": unknown augmentation "${words[start]}"; valid names: ${validNames()}`);
+      const joined = /[,+\s]/.test(spec) ? ` (names in a spec are joined with "-", e.g. crop-translate)` : '';
+      throw new Error(`augmentation spec "${spec}": unknown augmentation "${words[start]}"${joined}; valid names: ${validNames()}`);
     }
     found.push(match);
     start = end;

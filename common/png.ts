@@ -4,7 +4,9 @@
  * (`rad augment --show`) and the augmentation gallery all go through here.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { PNG } from 'pngjs';
+import { InputError } from './errors.ts';
 import type { NdArray } from './ndarray.ts';
 import { zeros } from './ndarray.ts';
 
@@ -61,7 +63,13 @@ export function decodePng(buffer: Buffer | Uint8Array): NdArray<'uint8'> {
   return image;
 }
 
+/** Throws an InputError unless `path` names a .png file (commands check before rendering). */
+export function checkPngPath(path: string): void {
+  if (extname(path).toLowerCase() !== '.png') throw new InputError(`image file ${path}: expected a name ending in .png (the file is PNG)`);
+}
+
 export function writePng(path: string, image: NdArray<'uint8'>): void {
+  checkPngPath(path);
   writeFileSync(path, encodePng(image));
 }
 
@@ -70,11 +78,11 @@ export function readPng(path: string): NdArray<'uint8'> {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new Error(`readPng: cannot read ${path} (${(error as Error).message})`);
+    throw new InputError(`readPng: cannot read ${path} (${(error as Error).message})`);
   }
   try {
     return decodePng(bytes);
   } catch (error) {
-    throw new Error(`readPng: ${path}: ${(error as Error).message}`);
+    throw new InputError(`readPng: ${path} is not a PNG image: ${(error as Error).message}`);
   }
 }

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, extname, join } from 'node:path';
+import { InputError } from './errors.ts';
 import type { NdArray } from './ndarray.ts';
 
 interface GifEncoder {
@@ -96,17 +97,29 @@ async function writeMp4(path: string, frames: NdArray<'uint8'>[], fps: number): 
   renameSync(temporary, path);
 }
 
+/**
+ * Throws an InputError unless `path` can take a video here: a .gif, or an .mp4
+ * with ffmpeg on PATH. Commands call it before the work whose frames it will hold.
+ */
+export function checkVideoPath(path: string): void {
+  const extension = extname(path).toLowerCase();
+  if (extension !== '.gif' && extension !== '.mp4') {
+    throw new InputError(`video file ${path}: unknown extension "${extension}"; expected .gif or .mp4`);
+  }
+  if (extension === '.mp4' && !findOnPath('ffmpeg')) {
+    throw new InputError(`video file ${path}: MP4 needs ffmpeg on PATH and none was found; install ffmpeg or write a .gif`);
+  }
+}
+
 /** Writes `frames` ((H, W, 3) uint8, all the same size) as a .gif or .mp4 at `fps`. */
 export async function writeVideo(path: string, frames: NdArray<'uint8'>[], fps: number): Promise<void> {
-  const extension = extname(path).toLowerCase();
-  if (extension === '.gif') {
+  checkVideoPath(path);
+  if (extname(path).toLowerCase() === '.gif') {
     const bytes = encodeGif(frames, fps);
     const temporary = `${path}.tmp-${process.pid}`;
     writeFileSync(temporary, bytes);
     renameSync(temporary, path);
-  } else if (extension === '.mp4') {
-    await writeMp4(path, frames, fps);
   } else {
-    throw new Error(`writeVideo: ${path}: unknown video extension "${extension}"; expected .gif or .mp4`);
+    await writeMp4(path, frames, fps);
   }
 }

@@ -13,6 +13,7 @@ import { ActionRepeat, DMC_ACTION_REPEAT } from './wrappers/action_repeat.ts';
 import { EpisodeStatistics } from './wrappers/episode_statistics.ts';
 import { FrameStack } from './wrappers/frame_stack.ts';
 import { PixelObservation } from './wrappers/pixel_observation.ts';
+import { InputError } from '../common/errors.ts';
 
 export interface MakeEnvOptions {
   /** 'pixels' (rendered RGB frames, stacked) or 'states' (the env's state vector). */
@@ -25,7 +26,7 @@ export interface MakeEnvOptions {
   actionRepeat?: number;
   /** Camera index or name to render from (dm_control's agents see camera 0). */
   camera?: number | string;
-  /** DMControl-GB appearance mode: color_easy, color_hard, video_easy, video_hard. */
+  /** DMControl-GB appearance mode: default (the env's own look), color_easy, color_hard, video_easy, video_hard. */
   appearance?: string;
   /** A folder of PNG frames for the video backgrounds. */
   appearanceFolder?: string;
@@ -65,10 +66,10 @@ function splitId(id: string): [string, string, EnvFamily] {
   const prefix = colon < 0 ? '' : id.slice(0, colon);
   const family = families.get(prefix);
   if (!family) {
-    throw new Error(`unknown env id "${id}": expected <family>:<name> with a family among ${[...families.keys()].join(', ')} (e.g. dmc:cartpole-swingup)`);
+    throw new InputError(`unknown env id "${id}": expected <family>:<name> with a family among ${[...families.keys()].join(', ')} (e.g. dmc:cartpole-swingup)`);
   }
   const name = id.slice(colon + 1);
-  if (!name) throw new Error(`env id "${id}" names no env after "${prefix}:"`);
+  if (!name) throw new InputError(`env id "${id}" names no env after "${prefix}:"`);
   return [prefix, name, family];
 }
 
@@ -82,9 +83,11 @@ export function resolveEnvOptions(id: string, options: MakeEnvOptions = {}): Res
   const [prefix, name, family] = splitId(id);
   const from = options.from ?? 'pixels';
   if (from !== 'pixels' && from !== 'states') throw new Error(`makeEnv: from must be 'pixels' or 'states', got "${from}"`);
-  if (options.appearance !== undefined && !family.appearances) {
+  // 'default' is every env's own look: no appearance to draw.
+  const appearance = options.appearance === 'default' ? undefined : options.appearance;
+  if (appearance !== undefined && !family.appearances) {
     const families = [...envFamilies()].filter(([, f]) => f.appearances).map(([p]) => `${p}:`);
-    throw new Error(`${id}: appearance "${options.appearance}" is drawn by ${families.join(', ')} envs only; "${prefix}:" envs have none`);
+    throw new InputError(`${id}: appearance "${appearance}" is drawn by ${families.join(', ')} envs only; "${prefix}:" envs have none`);
   }
   return {
     from,
@@ -92,7 +95,7 @@ export function resolveEnvOptions(id: string, options: MakeEnvOptions = {}): Res
     frameStack: positiveInteger(options.frameStack ?? (from === 'pixels' ? 3 : 1), 'frameStack'),
     actionRepeat: positiveInteger(options.actionRepeat ?? family.defaultActionRepeat?.(name) ?? 1, 'actionRepeat'),
     camera: options.camera ?? 0,
-    appearance: options.appearance,
+    appearance,
     appearanceFolder: options.appearanceFolder,
   };
 }

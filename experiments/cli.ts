@@ -7,7 +7,8 @@
  */
 import { Command, Option } from 'commander';
 import { fieldNames, fields, flagName, type FieldName } from './config/fields.ts';
-import { allowedText, ConfigError } from './config/schema.ts';
+import { InputError } from '../common/errors.ts';
+import { allowedText } from './config/schema.ts';
 import { defaultPreset, listPresets } from './config/presets.ts';
 
 const program = new Command();
@@ -30,7 +31,7 @@ async function run(action: () => Promise<number | void>): Promise<void> {
   try {
     code = (await action()) ?? 0;
   } catch (error) {
-    const bad = error instanceof ConfigError;
+    const bad = error instanceof InputError;
     process.stderr.write(`rad: error: ${(error as Error).message}\n`);
     if (!bad && process.env.RAD_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     code = bad ? 2 : 1;

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { NdArray } from '../common/ndarray.ts';
-import { readPng, writePng } from '../common/png.ts';
+import { checkPngPath, readPng, writePng } from '../common/png.ts';
 import { Random } from '../common/random.ts';
-import { writeVideo } from '../common/video.ts';
+import { checkVideoPath, writeVideo } from '../common/video.ts';
 import type { Env } from '../envs/core.ts';
 import { envFamilies, listEnvIds, makeEnv, type MakeEnvOptions } from '../envs/registry.ts';
 import { fields, type FieldName } from './config/fields.ts';
@@ -87,6 +87,7 @@ export async function evalCommandAction(path: string, options: Record<string, st
   const config = readConfigFile(join(runDir, runFiles.config));
   const episodes = options.episodes === undefined ? config.eval_episodes : integer(String(options.episodes), '--episodes', 1);
   const seed = integer(String(options.seed ?? '0'), '--seed');
+  if (typeof options.video === 'string') checkVideoPath(options.video);
   const { setupBackend } = await import('../agents/tf/backend.ts');
   const { loadCheckpoint } = await import('./checkpoint.ts');
   const { makeAgent } = await import('./components.ts');
@@ -100,7 +101,7 @@ export async function evalCommandAction(path: string, options: Record<string, st
   const appearance = options.appearance === undefined ? config.appearance : String(options.appearance);
   const env = await makeEnv(envId, {
     ...envOptions(config),
-    appearance: appearance === 'default' ? undefined : appearance,
+    appearance,
     appearanceFolder: options.appearanceFolder === undefined ? undefined : String(options.appearanceFolder),
   });
   const agent = makeAgent(config, env);
@@ -185,6 +186,8 @@ export async function renderCommandAction(id: string, options: Record<string, st
   const seed = integer(options.seed, '--seed');
   const steps = integer(options.steps, '--steps', 1);
   const camera = integer(options.camera, '--camera');
+  checkPngPath(options.out!);
+  if (options.video) checkVideoPath(options.video);
   const { env, frame } = await firstFrame(id, { from: 'pixels', renderSize: size, frameStack: 1, actionRepeat: 1, camera, appearance: options.appearance }, seed);
   try {
     writePng(options.out!, frame);
@@ -213,6 +216,7 @@ export async function augmentCommandAction(options: Record<string, string | unde
   const source = options.show!;
   const seed = integer(options.seed, '--seed');
   const samples = integer(options.samples, '--samples', 1);
+  checkPngPath(options.out!);
   let image: NdArray<'uint8'>;
   if (source.toLowerCase().endsWith('.png') || existsSync(source)) {
     image = readPng(source);

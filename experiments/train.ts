@@ -100,7 +100,7 @@ export function envOptions(config: RunConfig) {
     frameStack: config.from === 'pixels' ? config.frame_stack : 1,
     actionRepeat: config.action_repeat,
     camera: config.camera,
-    appearance: config.appearance === 'default' ? undefined : config.appearance,
+    appearance: config.appearance,
   };
 }
 

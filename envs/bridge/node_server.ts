@@ -9,6 +9,7 @@
  * server keeps serving.
  */
 import { randomBytes } from 'node:crypto';
+import { InputError } from '../../common/errors.ts';
 import { Router } from 'zeromq';
 import type { NdArray } from '../../common/ndarray.ts';
 import { sizeOf, zeros } from '../../common/ndarray.ts';
@@ -181,8 +182,16 @@ function integerField(header: Header, name: string, fallback?: number): number {
 export async function serveEnvs(options: ServeOptions): Promise<EnvServer> {
   const copies = options.copies ?? 1;
   if (!Number.isInteger(copies) || copies < 1) throw new Error(`serveEnvs: copies must be a positive integer, got ${copies}`);
+  if (!/^(tcp|ipc|inproc):\/\/./.test(options.bind)) {
+    throw new InputError(`serveEnvs: bind endpoint "${options.bind}" is not a ZeroMQ endpoint; expected tcp://host:port (port 0: a free one) or ipc:///path`);
+  }
   const router = new Router({ linger: 0 });
-  await router.bind(options.bind);
+  try {
+    await router.bind(options.bind);
+  } catch (error) {
+    router.close();
+    throw new Error(`serveEnvs: cannot bind ${options.bind}: ${(error as Error).message}`);
+  }
   const endpoint = router.lastEndpoint ?? options.bind;
   const vectors = new Map<number, { copies: Copies; spaces: Header }>();
   let nextHandle = 1;

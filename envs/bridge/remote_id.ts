@@ -10,6 +10,7 @@
  * can be told apart. Query values are JSON where they parse (200, true, [1,2]),
  * strings otherwise (easy).
  */
+import { InputError } from '../../common/errors.ts';
 
 export interface RemoteName {
   endpoint: string;
@@ -34,7 +35,7 @@ export function parseRemoteName(name: string): RemoteName {
   if (tcp) [, endpoint, envId = ''] = tcp;
   else if (ipc) [, endpoint, envId = ''] = ipc;
   else {
-    throw new Error(
+    throw new InputError(
       `remote env "${name}": expected tcp://host:port/<env id> or ipc:///path.sock/<env id>, ` +
         'e.g. remote:tcp://127.0.0.1:5555/procgen/coinrun?num_levels=200',
     );

@@ -21,11 +21,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { InputError } from '../../common/errors.ts';
 import type { Random } from '../../common/random.ts';
 
 export type Rgb = [number, number, number];
 
-export const APPEARANCE_MODES = ['original', 'color_easy', 'color_hard', 'video_easy', 'video_hard'] as const;
+/** `default`: dm_control's own look (the training condition of DMControl-GB). */
+export const APPEARANCE_MODES = ['default', 'color_easy', 'color_hard', 'video_easy', 'video_hard'] as const;
 export type AppearanceMode = (typeof APPEARANCE_MODES)[number];
 
 export interface Background {
@@ -78,10 +80,10 @@ function anyColour(rng: Random): Rgb {
 /** One episode's appearance for `mode`, drawn from `rng`. */
 export function drawAppearance(mode: AppearanceMode, rng: Random, options: AppearanceOptions = {}): Appearance {
   if (!(APPEARANCE_MODES as readonly string[]).includes(mode)) {
-    throw new Error(`appearance: mode must be one of ${APPEARANCE_MODES.join(', ')}; got ${JSON.stringify(mode)}`);
+    throw new InputError(`appearance: mode must be one of ${APPEARANCE_MODES.join(', ')}; got ${JSON.stringify(mode)}`);
   }
   switch (mode) {
-    case 'original':
+    case 'default':
       return { mode };
     case 'color_easy':
     case 'color_hard': {

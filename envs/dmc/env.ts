@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import type { NdArray } from '../../common/ndarray.ts';
 import { ndarray } from '../../common/ndarray.ts';
 import { Random } from '../../common/random.ts';
+import { InputError } from '../../common/errors.ts';
 import { Box, Dict, type Env, type EnvMetadata, type ResetOptions, type ResetResult, type StepResult } from '../core.ts';
 import { APPEARANCE_MODES, drawAppearance, type Appearance, type AppearanceMode } from './appearance.ts';
 import { Physics } from './physics.ts';
@@ -122,7 +123,7 @@ export class DmcEnv implements Env<DmcObservation, NdArray<'float32'> | ArrayLik
       throw new Error(`DmcEnv: observation must be 'flat' or 'dict', got ${JSON.stringify(options.observation)}`);
     }
     if (options.appearance !== undefined && !(APPEARANCE_MODES as readonly string[]).includes(options.appearance)) {
-      throw new Error(`DmcEnv: appearance must be one of ${APPEARANCE_MODES.join(', ')}, got ${JSON.stringify(options.appearance)}`);
+      throw new InputError(`DmcEnv: appearance must be one of ${APPEARANCE_MODES.join(', ')}, got ${JSON.stringify(options.appearance)}`);
     }
     if (options.width !== undefined) positiveInteger(options.width, 'width');
     if (options.height !== undefined) positiveInteger(options.height, 'height');

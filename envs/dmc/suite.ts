@@ -12,6 +12,7 @@ import { tasks as pendulum } from './tasks/pendulum.ts';
 import { tasks as pointMass } from './tasks/point_mass.ts';
 import { tasks as reacher } from './tasks/reacher.ts';
 import { tasks as walker } from './tasks/walker.ts';
+import { InputError } from '../../common/errors.ts';
 
 /** Every domain's task factories, keyed by dm_control's domain name. */
 export const DOMAINS: Record<string, Record<string, TaskFactory>> = {
@@ -36,7 +37,7 @@ export function listDmcTasks(): string[] {
 export function dmcTask(domainTask: string): TaskFactory {
   const match = /^([a-z_]+)-([a-z_]+)$/.exec(domainTask);
   const factory = match ? DOMAINS[match[1]]?.[match[2]] : undefined;
-  if (!factory) throw new Error(`unknown DeepMind Control task "${domainTask}": expected one of ${listDmcTasks().join(', ')}`);
+  if (!factory) throw new InputError(`unknown DeepMind Control task "${domainTask}": expected one of ${listDmcTasks().join(', ')}`);
   return factory;
 }
 

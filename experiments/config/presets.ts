@@ -35,8 +35,14 @@ export function listPresets(): string[] {
 }
 
 function readYaml(path: string): unknown {
+  let text: string;
   try {
-    return YAML.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return YAML.parse(text);
   } catch (error) {
     throw new ConfigError(`${path}: not valid YAML: ${(error as Error).message}`);
   }

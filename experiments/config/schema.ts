@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseAugmentations } from '../../augment/pipeline.ts';
 import { fieldNames, fields, flagName, type FieldName, type FieldSpec, type RunConfig } from './fields.ts';
+import { InputError } from '../../common/errors.ts';
 
 /** What a field accepts, in words, for error messages and help. */
 export function allowedText(spec: FieldSpec): string {
@@ -60,7 +61,8 @@ export const runConfigSchema = z
   })
   .strict();
 
-export class ConfigError extends Error {
+/** A bad run config (a key, a value, a preset or config file). */
+export class ConfigError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';

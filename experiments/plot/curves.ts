@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import YAML from 'yaml';
+import { InputError } from '../../common/errors.ts';
 import { readCsv } from '../log/csv.ts';
 
 export interface RunCurve {
@@ -25,7 +26,7 @@ export interface AggregateCurve {
 }
 
 export function readRunCurve(dir: string, metric = 'eval/return_mean'): RunCurve {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`plot: run directory ${dir} does not exist`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`plot: run directory ${dir} does not exist`);
   const csvPath = join(dir, 'eval.csv');
   if (!existsSync(csvPath)) throw new Error(`plot: ${dir} has no eval.csv (has the run reached its first evaluation?)`);
   const table = readCsv(csvPath);

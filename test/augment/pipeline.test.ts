@@ -16,6 +16,8 @@ describe('parseAugmentations', () => {
 
   it('names an unknown augmentation and lists the valid ones', () => {
     expect(() => parseAugmentations('crop-blur')).toThrow(/unknown augmentation "blur"; valid names: crop, translate, shift, cutout/);
+    // A list written with commas gets the separator named.
+    expect(() => parseAugmentations('crop,translate')).toThrow(/unknown augmentation "crop,translate" \(names in a spec are joined with "-", e.g. crop-translate\)/);
   });
 
   it('names a bad parameter, its value and what is allowed', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,5 +46,9 @@ describe('png', () => {
     expect(() => encodePng(zeros('float32', [4, 4, 3]) as never)).toThrow(/uint8.*float32/);
     expect(() => decodePng(Buffer.from('not a png at all'))).toThrow(/not a readable PNG/);
     expect(() => readPng(join(folder, 'missing.png'))).toThrow(/missing\.png/);
+    writeFileSync(join(folder, 'text.png'), 'not a png');
+    expect(() => readPng(join(folder, 'text.png'))).toThrow(/text\.png is not a PNG image/);
+    expect(() => writePng(join(folder, 'frame.txt'), zeros('uint8', [2, 2, 3]))).toThrow(/frame\.txt: expected a name ending in \.png/);
+    expect(existsSync(join(folder, 'frame.txt'))).toBe(false);
   });
 });

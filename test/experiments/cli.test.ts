@@ -202,18 +202,33 @@ describe('the other commands on a finished run', () => {
     expect(JSON.parse(otherEnv.stdout.trim().split('\n').at(-1)!)).toMatchObject({ env: 'test:dot-long', appearance: 'default', episodes: 1 });
     expect(misfit.code).toBe(2);
     expect(misfit.stderr).toMatch(/dmc:cartpole-swingup \(obs Box\(0, 255, \[24,24,6\], uint8\), action Box\(-1, 1, \[1\], float32\)\) does not fit the checkpoint, trained on test:dot/);
-    expect(noAppearances.code).toBe(1);
+    expect(noAppearances.code).toBe(2);
     expect(noAppearances.stderr).toContain('test:dot: appearance "color_hard" is drawn by dmc: envs only; "test:" envs have none');
   }, 120_000);
 });
 
 describe('bad input on the command line', () => {
   it('names the flag, the value and what is allowed, with exit code 2', async () => {
-    const [value, unknown, resume] = await Promise.all([
+    const [value, unknown, resume, envId, configFile, png, video] = await Promise.all([
       rad('train', '--batch-size', 'many', '--print-config'),
       rad('train', '--batch-sise', '3'),
       rad('train', '--resume', dirA, '--seed', '4'),
+      rad('train', '--env', 'dmc:walker-wlak', '--backend', 'cpu', '--runs-dir', runsDir),
+      rad('train', '--config', join(runsDir, 'missing.yaml')),
+      rad('render', 'test:dot', '--out', join(runsDir, 'frame.txt')),
+      rad('eval', dirA, '--video', join(runsDir, 'eval.avi'), '--backend', 'cpu'),
     ]);
+    expect(envId.code).toBe(2);
+    expect(envId.stderr).toMatch(/unknown DeepMind Control task "walker-wlak": expected one of .*walker-walk/);
+    expect(configFile.code).toBe(2);
+    expect(configFile.stderr).toMatch(/cannot read config file .*missing\.yaml/);
+    // Output names are checked before any work, and nothing is written.
+    expect(png.code).toBe(2);
+    expect(png.stderr).toMatch(/frame\.txt: expected a name ending in \.png/);
+    expect(existsSync(join(runsDir, 'frame.txt'))).toBe(false);
+    expect(video.code).toBe(2);
+    expect(video.stderr).toContain('unknown extension ".avi"; expected .gif or .mp4');
+    expect(video.stdout).toBe('');
     expect(value.code).toBe(2);
     expect(value.stderr).toContain('--batch-size "many" is not allowed: expected an integer >= 1 and <= 65536');
     expect(unknown.code).not.toBe(0);

@@ -29,7 +29,7 @@ describe('videos', () => {
     await expect(writeVideo(join(dir, 'a.gif'), [], 10)).rejects.toThrow(/non-empty array/);
     await expect(writeVideo(join(dir, 'a.gif'), [...frames(1), ...frames(1, 8, 8)], 10)).rejects.toThrow(/frame 1 is uint8 \[8,8,3\], expected uint8 \[12, 10, 3\]/);
     await expect(writeVideo(join(dir, 'a.gif'), frames(2), 0)).rejects.toThrow(/fps must be/);
-    await expect(writeVideo(join(dir, 'a.avi'), frames(2), 10)).rejects.toThrow(/unknown video extension ".avi"; expected .gif or .mp4/);
+    await expect(writeVideo(join(dir, 'a.avi'), frames(2), 10)).rejects.toThrow(/unknown extension ".avi"; expected .gif or .mp4/);
     expect(existsSync(join(dir, 'a.gif'))).toBe(false);
   });
 

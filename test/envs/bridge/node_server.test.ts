@@ -155,6 +155,8 @@ describe('Node server', () => {
 
   it('checks its options', async () => {
     await expect(serveEnvs({ bind: 'tcp://127.0.0.1:0', makeEnv, copies: 0 })).rejects.toThrow(/copies must be a positive integer, got 0/);
+    await expect(serveEnvs({ bind: 'localhost:5555', makeEnv })).rejects.toThrow(/bind endpoint "localhost:5555" is not a ZeroMQ endpoint; expected tcp:\/\/host:port/);
+    await expect(serveEnvs({ bind: 'tcp://999.0.0.1:5555', makeEnv })).rejects.toThrow(/cannot bind tcp:\/\/999\.0\.0\.1:5555: /);
     expect(() => new Connection('localhost:5555')).toThrow(/endpoint must look like tcp:\/\/host:port/);
   });
 });

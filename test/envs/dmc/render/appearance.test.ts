@@ -63,7 +63,7 @@ describe('drawAppearance', () => {
   });
 
   it('rejects an unknown mode or an unreadable video folder', () => {
-    expect(() => drawAppearance('colour_hard' as never, Random.derive(0, 'a'))).toThrow(/mode must be one of original, color_easy, color_hard, video_easy, video_hard; got "colour_hard"/);
+    expect(() => drawAppearance('colour_hard' as never, Random.derive(0, 'a'))).toThrow(/mode must be one of default, color_easy, color_hard, video_easy, video_hard; got "colour_hard"/);
     expect(() => drawAppearance('video_easy', Random.derive(0, 'a'), { videoFolder: '/nonexistent/frames' })).toThrow(/cannot read the video folder \/nonexistent\/frames/);
   });
 });
