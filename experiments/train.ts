@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Random, type RandomState } from '../common/random.ts';
-import { writeVideo } from '../common/video.ts';
+import { findOnPath, writeVideo } from '../common/video.ts';
 import type { Env } from '../envs/core.ts';
 import { makeEnv as registryMakeEnv } from '../envs/registry.ts';
 import { setupBackend } from '../agents/tf/backend.ts';
@@ -25,6 +25,7 @@ import { writeFileAtomic } from './atomic.ts';
 import { loadCheckpoint, saveCheckpoint, splitAgentState, type LoopState } from './checkpoint.ts';
 import { makeAgent, makeReplay, type RunAgent, type RunReplay } from './components.ts';
 import type { RunConfig } from './config/fields.ts';
+import { ConfigError } from './config/schema.ts';
 import { configToYaml, readConfigFile } from './config/presets.ts';
 import { evaluate } from './evaluate.ts';
 import { CsvSink, truncateCsv } from './log/csv.ts';
@@ -109,6 +110,10 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
   if (!resuming && !inputConfig) throw new Error('train: give a config or a run directory to resume');
   if (resuming && !existsSync(join(options.resumeDir!, runFiles.config))) throw new Error(`--resume ${options.resumeDir}: no ${runFiles.config} there; is it a run directory?`);
   const config = resuming ? readConfigFile(join(options.resumeDir!, runFiles.config)) : inputConfig!;
+  // An mp4 without ffmpeg would fail at the first evaluation; say so before training.
+  if (config.video && config.video_format === 'mp4' && !findOnPath('ffmpeg')) {
+    throw new ConfigError('video_format mp4 needs ffmpeg on PATH and none was found; install ffmpeg or use video_format gif');
+  }
 
   const backend = await setupBackend(config.backend === 'auto' ? undefined : config.backend, config.threads > 0 ? { threads: config.threads } : {});
   const backendRecord = { name: backend.name, package: backend.package, threads: backend.threads };

@@ -38,8 +38,8 @@ interface Finished {
   stderr: string;
 }
 
-function start(args: string[]): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, ['--import', fixture, join(root, 'bin', 'rad.mjs'), ...args], { cwd: runsDir, env: { ...process.env, RAD_BACKEND: '' } });
+function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, ['--import', fixture, join(root, 'bin', 'rad.mjs'), ...args], { cwd: runsDir, env: { ...process.env, RAD_BACKEND: '', ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -209,7 +209,7 @@ describe('the other commands on a finished run', () => {
 
 describe('bad input on the command line', () => {
   it('names the flag, the value and what is allowed, with exit code 2', async () => {
-    const [value, unknown, resume, envId, configFile, png, video] = await Promise.all([
+    const [value, unknown, resume, envId, configFile, png, video, mp4] = await Promise.all([
       rad('train', '--batch-size', 'many', '--print-config'),
       rad('train', '--batch-sise', '3'),
       rad('train', '--resume', dirA, '--seed', '4'),
@@ -217,7 +217,10 @@ describe('bad input on the command line', () => {
       rad('train', '--config', join(runsDir, 'missing.yaml')),
       rad('render', 'test:dot', '--out', join(runsDir, 'frame.txt')),
       rad('eval', dirA, '--video', join(runsDir, 'eval.avi'), '--backend', 'cpu'),
+      start(['train', ...tiny, '--video', '--video-format', 'mp4'], { PATH: mkdtempSync(join(tmpdir(), 'rad-no-ffmpeg-')) }).done,
     ]);
+    expect(mp4.code).toBe(2);
+    expect(mp4.stderr).toContain('video_format mp4 needs ffmpeg on PATH and none was found');
     expect(envId.code).toBe(2);
     expect(envId.stderr).toMatch(/unknown DeepMind Control task "walker-wlak": expected one of .*walker-walk/);
     expect(configFile.code).toBe(2);
