@@ -11,8 +11,11 @@
  *
  * Arrays file (`*.arrays`): "RADARRAY" magic, u32 LE header length, a JSON
  * header {format, entries: [{name, dtype, shape, offset, length}]}, then the
- * raw little-endian data, each entry 8-byte aligned.
+ * raw little-endian data, each entry 8-byte aligned. The manifest holds each
+ * arrays file's SHA-256, so a damaged file is refused rather than loaded as
+ * wrong weights (the replay file, gigabytes at full size, checks its own lengths).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +53,7 @@ export function decodeArrays(bytes: Uint8Array, source: string): NamedArrays {
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== arraysMagic) throw new Error(`${source}: not a rad arrays file (bad magic)`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
   if (12 + headerLength > bytes.length) throw new Error(`${source}: truncated header (file cut short?)`);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
+  const header = parseJson(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)), `${source} (header)`) as {
     format: number;
     entries: { name: string; dtype: keyof typeof constructors; offset: number; length: number }[];
   };
@@ -67,6 +70,19 @@ export function decodeArrays(bytes: Uint8Array, source: string): NamedArrays {
   }
   return out;
 }
+
+/** JSON text to a value; a damaged file's error names it. */
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${source}: not valid JSON (${(error as Error).message}); the file is damaged`);
+  }
+}
+
+const readJson = (path: string): unknown => parseJson(readFileSync(path, 'utf8'), path);
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * The agent's state split for storage: `weights` (networks, targets, auxiliary
@@ -112,6 +128,8 @@ export interface Manifest extends LoopState {
   createdAt: string;
   /** Files in the folder, by role. */
   files: Record<string, string>;
+  /** SHA-256 (hex) of each arrays file, by file name (absent in checkpoints of rad <= 0.1.0 that predate it). */
+  sha256?: Record<string, string>;
 }
 
 export interface CheckpointContents {
@@ -136,9 +154,12 @@ export async function saveCheckpoint(checkpointsDir: string, name: string, conte
   rmSync(building, { recursive: true, force: true });
   mkdirSync(building, { recursive: true });
   const files: Record<string, string> = {};
+  const checksums: Record<string, string> = {};
   for (const [role, arrays] of Object.entries(contents.arrays)) {
     files[role] = `${role}.arrays`;
-    writeFileAtomic(join(building, files[role]), encodeArrays(arrays));
+    const bytes = encodeArrays(arrays);
+    checksums[files[role]] = sha256(bytes);
+    writeFileAtomic(join(building, files[role]), bytes);
   }
   for (const [role, writer] of Object.entries(contents.files ?? {})) {
     files[role] = writer.fileName;
@@ -152,6 +173,7 @@ export async function saveCheckpoint(checkpointsDir: string, name: string, conte
     createdAt: new Date().toISOString(),
     ...contents.state,
     files,
+    sha256: checksums,
   };
   writeFileAtomic(join(building, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   rmSync(folder, { recursive: true, force: true });
@@ -174,7 +196,7 @@ export interface LoadedCheckpoint {
 export function readManifest(folder: string): Manifest {
   const path = join(folder, 'manifest.json');
   if (!existsSync(path)) throw new Error(`checkpoint ${folder}: no manifest.json`);
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  const manifest = readJson(path) as Manifest;
   if (manifest.format !== 'rad-checkpoint') throw new Error(`checkpoint ${folder}: manifest format is "${manifest.format}", expected "rad-checkpoint"`);
   if (manifest.formatVersion !== checkpointFormatVersion) {
     throw new Error(`checkpoint ${folder}: format version ${manifest.formatVersion} (written by rad ${manifest.packageVersion}); this rad ${packageVersion()} reads version ${checkpointFormatVersion}`);
@@ -193,9 +215,11 @@ export function loadCheckpoint(path: string, name = 'latest'): LoadedCheckpoint 
     const checkpointsDir = existsSync(join(path, 'checkpoints')) ? join(path, 'checkpoints') : path;
     const pointer = pointerPath(checkpointsDir, name);
     if (!existsSync(pointer)) throw new Error(`checkpoint: ${path} holds no "${name}" checkpoint (no ${pointer}); the run may have stopped before its first checkpoint`);
-    folder = join(checkpointsDir, (JSON.parse(readFileSync(pointer, 'utf8')) as { folder: string }).folder);
+    const target = (readJson(pointer) as { folder?: unknown }).folder;
+    if (typeof target !== 'string') throw new Error(`${pointer}: names no checkpoint folder; the file is damaged`);
+    folder = join(checkpointsDir, target);
   }
-  if (!statSync(folder).isDirectory()) throw new Error(`checkpoint: ${folder} is not a folder`);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`checkpoint: ${folder} is not a checkpoint folder (the pointer file names a folder that is gone?)`);
   const manifest = readManifest(folder);
   return {
     folder,
@@ -203,7 +227,13 @@ export function loadCheckpoint(path: string, name = 'latest'): LoadedCheckpoint 
     arrays(role) {
       const file = manifest.files[role];
       if (!file) throw new Error(`checkpoint ${folder}: no "${role}" entry; has ${Object.keys(manifest.files).join(', ')}`);
-      return decodeArrays(new Uint8Array(readFileSync(join(folder, file))), join(folder, file));
+      const path = join(folder, file);
+      const bytes = new Uint8Array(readFileSync(path));
+      const expected = manifest.sha256?.[file];
+      if (expected !== undefined && sha256(bytes) !== expected) {
+        throw new Error(`${path}: its SHA-256 differs from the one manifest.json recorded at save; the file is damaged`);
+      }
+      return decodeArrays(bytes, path);
     },
     file(role) {
       const file = manifest.files[role];

@@ -66,4 +66,20 @@ describe('checkpoints', () => {
     mkdirSync(join(dir, 'empty'));
     expect(() => loadCheckpoint(join(dir, 'empty'))).toThrow(/holds no "latest" checkpoint/);
   });
+
+  it('refuses damaged files, naming them: a changed byte in an arrays file, a manifest or pointer that is not JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rad-ckpt-'));
+    const folder = await saveCheckpoint(dir, 'latest', { state: state(40), backend: { name: 'cpu', package: 'p', threads: 1 }, arrays: { weights: { w: Float32Array.from([1, 2, 3]) } } });
+    const weightsFile = join(folder, 'weights.arrays');
+    const bytes = readFileSync(weightsFile);
+    bytes[bytes.length - 1] ^= 0x40; // in the data, past the header: decoding alone would not notice
+    writeFileSync(weightsFile, bytes);
+    expect(() => loadCheckpoint(dir).arrays('weights')).toThrow(/weights\.arrays: its SHA-256 differs from the one manifest\.json recorded at save; the file is damaged/);
+    writeFileSync(join(folder, 'manifest.json'), '{"format": "rad-chec');
+    expect(() => loadCheckpoint(dir)).toThrow(/manifest\.json: not valid JSON \(.*\); the file is damaged/);
+    writeFileSync(join(dir, 'latest.json'), 'garbage');
+    expect(() => loadCheckpoint(dir)).toThrow(/latest\.json: not valid JSON/);
+    writeFileSync(join(dir, 'latest.json'), '{"folder": "latest.step_gone"}');
+    expect(() => loadCheckpoint(dir)).toThrow(/latest\.step_gone is not a checkpoint folder/);
+  });
 });
