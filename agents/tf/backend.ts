@@ -111,6 +111,13 @@ async function startWasm(threads: number, notes: string[]): Promise<BackendInfo>
 
 async function startCpu(notes: string[]): Promise<BackendInfo> {
   if (!(await tf.setBackend('cpu'))) throw new Error(`backend 'cpu' (@tensorflow/tfjs-backend-cpu) failed to initialise`);
+  // tfjs's cpu backend prints a banner on its first tensor in Node, in the middle of a
+  // command's output; that first tensor is written here with its warnings off. The
+  // README says how to install the native backend.
+  const prod = tf.env().getBool('PROD');
+  tf.env().set('PROD', true);
+  tf.tensor([0]).dispose();
+  tf.env().set('PROD', prod);
   return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', threads: 1, notes };
 }
 
