@@ -164,10 +164,15 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
   if (resolved.image_size > resolved.render_size) {
     throw new ConfigError(`${source}: image_size = ${resolved.image_size} exceeds render_size = ${resolved.render_size}; the crop cannot be larger than the frame`);
   }
+  let pipelineKind: string;
   try {
-    parseAugmentations(resolved.aug);
+    pipelineKind = parseAugmentations(resolved.aug).kind;
   } catch (error) {
     throw new ConfigError(`${source}: aug = ${show(resolved.aug)} is not allowed: ${(error as Error).message}`);
+  }
+  const observed = resolved.from === 'pixels' ? 'pixels' : 'state';
+  if (pipelineKind !== 'none' && pipelineKind !== observed) {
+    throw new ConfigError(`${source}: aug = ${show(resolved.aug)} augments ${pipelineKind}, but from = ${resolved.from}; use ${observed === 'state' ? 'a state augmentation' : 'a pixel augmentation'} or none`);
   }
   if (resolved.env.trim() === '') throw new ConfigError(`${source}: env = "" is not allowed: expected an env id such as dmc:cartpole-swingup`);
   return resolved;

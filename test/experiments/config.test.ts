@@ -83,6 +83,8 @@ describe('run config: bad input names the key, the value and what is allowed', (
     expect(message(() => resolveConfig({ overrides: { video: 'yes' } }))).toMatch(/video = "yes" is not allowed: expected true or false/);
     expect(message(() => resolveConfig({ overrides: { aug: 'crop-blur' } }))).toMatch(/aug = "crop-blur" is not allowed: .*unknown augmentation "blur"/);
     expect(message(() => resolveConfig({ preset: 'rad', overrides: { image_size: 120 } }))).toMatch(/image_size = 120 exceeds render_size = 100/);
+    expect(message(() => resolveConfig({ preset: 'rad', overrides: { from: 'states' } }))).toMatch(/aug = "crop" augments pixels, but from = states; use a state augmentation or none/);
+    expect(resolveConfig({ preset: 'sac-state', overrides: { aug: 'none' } }).from).toBe('states');
   });
 
   it('flag text that does not parse', () => {
