@@ -2,9 +2,11 @@
  * A peer process for bench/bridge.ts, so that the Node servers run in their own
  * process as `rad serve` does (not on the benchmark client's thread):
  *
- *   node --import tsx bench/_bridge_peer.ts node <bind>   the bridge's Node server, hosting the test pixel env
- *   node --import tsx bench/_bridge_peer.ts raw <bind>    raw ZeroMQ: answers every request with a header-sized
- *                                                         frame and 84x84x3 bytes per copy, and does nothing else
+ *   node --import ./bin/typescript.mjs bench/_bridge_peer.ts node <bind>
+ *     the bridge's Node server, hosting the test pixel env
+ *   node --import ./bin/typescript.mjs bench/_bridge_peer.ts raw <bind>
+ *     raw ZeroMQ: answers every request with a header-sized frame and 84x84x3
+ *     bytes per copy, and does nothing else
  *
  * Prints `rad-bridge ready <endpoint>` once bound, as the Python server does.
  */

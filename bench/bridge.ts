@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Dealer } from 'zeromq';
 import type { NdArray } from '../common/ndarray.ts';
 import { RemoteEnv, RemoteVectorEnv } from '../envs/bridge/client.ts';
@@ -130,9 +131,10 @@ async function startPeer(command: string, args: string[]): Promise<{ endpoint: s
 }
 
 const PEER = join(process.cwd(), 'bench', '_bridge_peer.ts');
+const TYPESCRIPT = pathToFileURL(join(process.cwd(), 'bin', 'typescript.mjs')).href;
 const rawPython = (bind: string) => startPeer(findPython(), ['-c', RAW_PYTHON, bind]);
-const rawNode = (bind: string) => startPeer(process.execPath, ['--import', 'tsx', PEER, 'raw', bind]);
-const nodeServer = (bind: string) => startPeer(process.execPath, ['--import', 'tsx', PEER, 'node', bind]);
+const rawNode = (bind: string) => startPeer(process.execPath, ['--import', TYPESCRIPT, PEER, 'raw', bind]);
+const nodeServer = (bind: string) => startPeer(process.execPath, ['--import', TYPESCRIPT, PEER, 'node', bind]);
 
 /**
  * The test env's own step (no bridge, no socket) in microseconds: the bridge's

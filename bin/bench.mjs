@@ -3,7 +3,7 @@
 // Benchmarks print `key=value` lines; they never fail on time.
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,7 +21,8 @@ for (const name of names) {
 }
 for (const name of names.length ? names : available) {
   console.log(`# bench ${name}`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', `${name}.ts`), ...flags], {
+  const typescript = pathToFileURL(join(root, 'bin', 'typescript.mjs')).href;
+  const result = spawnSync(process.execPath, ['--import', typescript, join(root, 'bench', `${name}.ts`), ...flags], {
     stdio: 'inherit',
     cwd: root,
   });

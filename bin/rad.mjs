@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The `rad` command: runs the TypeScript CLI through tsx's loader, so a fresh
-// clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The `rad` command: runs the TypeScript CLI through typescript.mjs's loader, so
+// a fresh clone needs no build step.
+import './typescript.mjs';
 
-register();
 await import('../experiments/cli.ts');

@@ -1,9 +1,8 @@
-// Entry of a conv worker thread (see conv_worker.ts). Plain JavaScript because Node
-// resolves a worker's entry file before any --import hook can teach it TypeScript:
-// register tsx here, then load the TypeScript worker.
+// Entry of a conv worker thread (see conv_worker.ts). Plain JavaScript because a
+// worker does not inherit the main thread's module hooks: register the TypeScript
+// loader here, then load the TypeScript worker.
 import { parentPort, workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import '../../bin/typescript.mjs';
 
-register();
 const { serveConvJobs } = await import('./conv_worker.ts');
 await serveConvJobs(workerData, (message) => parentPort.postMessage(message));

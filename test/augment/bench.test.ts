@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AUGMENTATION_NAMES } from '../../augment/registry.ts';
 
@@ -8,7 +8,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('bench/augment.ts', () => {
   it('prints one aug_ms_<name>=<number> line per augmentation and the encoder forward time', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'augment.ts'), '--batch=2'], {
+    const result = spawnSync(process.execPath, ['--import', pathToFileURL(join(root, 'bin', 'typescript.mjs')).href, join(root, 'bench', 'augment.ts'), '--batch=2'], {
       cwd: root,
       env: { ...process.env, RAD_THREADS: '1' }, // no conv worker threads to start for a smoke run
       encoding: 'utf8',

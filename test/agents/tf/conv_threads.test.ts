@@ -80,7 +80,7 @@ describe('wasm convs on two threads', () => {
 
   it('let a process with a live worker exit by itself', () => {
     const fixture = fileURLToPath(new URL('./fixtures/threads_exit.ts', import.meta.url));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8', timeout: 90_000 });
+    const result = spawnSync(process.execPath, ['--import', new URL('../../../bin/typescript.mjs', import.meta.url).href, fixture], { encoding: 'utf8', timeout: 90_000 });
     expect(result.error).toBeUndefined();
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.status).toBe(0);
