@@ -33,7 +33,14 @@ export async function activateWasm(): Promise<void> {
     'tfjs-backend-wasm-simd.wasm': join(folder, 'tfjs-backend-wasm-simd.wasm'),
     'tfjs-backend-wasm-threaded-simd.wasm': join(folder, 'tfjs-backend-wasm-threaded-simd.wasm'),
   });
+  // Emscripten's glue adds process handlers that rethrow every uncaught exception and
+  // unhandled rejection from inside its minified module, so Node printed that whole
+  // line of source above any later error. Node's own handling is the same without it.
+  const exceptions = new Set(process.listeners('uncaughtException'));
+  const rejections = new Set(process.listeners('unhandledRejection'));
   const ok = await tf.setBackend('wasm');
+  for (const listener of process.listeners('uncaughtException')) if (!exceptions.has(listener)) process.removeListener('uncaughtException', listener);
+  for (const listener of process.listeners('unhandledRejection')) if (!rejections.has(listener)) process.removeListener('unhandledRejection', listener);
   if (!ok) {
     throw new Error(`backend 'wasm' (@tensorflow/tfjs-backend-wasm) failed to initialise from ${folder}`);
   }

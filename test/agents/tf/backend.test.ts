@@ -4,6 +4,7 @@
  * importable, forcing each backend, RAD_BACKEND, and clear errors for bad requests.
  */
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeBackend, setupBackend, type BackendRequest } from '../../../agents/tf/backend.ts';
 
@@ -84,5 +85,15 @@ describe('setupBackend', () => {
     await expect(setupBackend('wasm', { threads: 1.5 })).rejects.toThrow('got 1.5');
     process.env.RAD_THREADS = 'two';
     await expect(setupBackend('wasm')).rejects.toThrow('(environment variable RAD_THREADS), got "two"');
+  });
+
+  it('leaves uncaught errors to Node: no handler from the wasm glue reprints its minified source', () => {
+    const backend = new URL('../../../agents/tf/backend.ts', import.meta.url).href;
+    const loader = new URL('../../../bin/typescript.mjs', import.meta.url).href;
+    const script = `import { setupBackend } from '${backend}'; await setupBackend('wasm', { threads: 1 }); throw new Error('after wasm');`;
+    const result = spawnSync(process.execPath, ['--import', loader, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Error: after wasm');
+    expect(result.stderr).not.toContain('WasmBackendModule');
   });
 });
