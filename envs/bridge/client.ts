@@ -158,7 +158,9 @@ function unbatch(value: unknown, space: Space, index: number): unknown {
 
 function flags(values: unknown, count: number, field: string, what: string): Uint8Array {
   if (!Array.isArray(values) || values.length !== count) throw new BridgeError(`${what}: reply field "${field}" must list ${count} values`);
-  return Uint8Array.from(values as boolean[], (x) => (x ? 1 : 0));
+  const out = new Uint8Array(count); // a plain loop: Uint8Array.from with a mapper costs about 0.5 us a call
+  for (let i = 0; i < count; i++) out[i] = values[i] ? 1 : 0;
+  return out;
 }
 
 /** Actions to the wire: Box batches as NdArrays of shape [N, ...], Discrete as int32 [N]. */
