@@ -7,7 +7,7 @@
  * reply to a request that already timed out is recognised and dropped.
  */
 import { Dealer } from 'zeromq';
-import { PROTOCOL_VERSION, decodeMessage, encodeMessage } from './protocol.ts';
+import { ENDPOINT_PATTERN, PROTOCOL_VERSION, decodeMessage, encodeMessage } from './protocol.ts';
 import type { Header } from './protocol.ts';
 
 export interface ConnectionOptions {
@@ -41,7 +41,7 @@ export class Connection {
   broken = false;
 
   constructor(endpoint: string, options: ConnectionOptions = {}) {
-    if (!/^(tcp|ipc|inproc):\/\/./.test(endpoint)) {
+    if (!ENDPOINT_PATTERN.test(endpoint)) {
       throw new Error(`bridge: endpoint must look like tcp://host:port or ipc:///path, got "${endpoint}"`);
     }
     const timeoutMs = options.timeoutMs ?? 30_000;

@@ -16,6 +16,9 @@ import type { Space } from '../core.ts';
 
 export const PROTOCOL_VERSION = 1;
 
+/** What a ZeroMQ endpoint looks like: tcp://host:port, ipc:///path or inproc://name. */
+export const ENDPOINT_PATTERN = /^(tcp|ipc|inproc):\/\/./;
+
 /** A message that does not follow the protocol; its text names what was wrong. */
 export class BridgeProtocolError extends Error {}
 
