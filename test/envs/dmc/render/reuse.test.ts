@@ -11,7 +11,30 @@ import { Random } from '../../../../common/random.ts';
 import type { Appearance } from '../../../../envs/dmc/appearance.ts';
 import { createRenderer } from '../../../../envs/dmc/render/renderer.ts';
 import { loadDmcEnv } from '../../../../envs/dmc/suite.ts';
-import { hasReference, loadReferenceTask, loadXml, mujoco } from './scenes.ts';
+import { hasReference, loadReferenceTask, loadXml, mujoco, type LoadedModel } from './scenes.ts';
+
+/**
+ * Poses `scene` with `pose(frame, qpos)` for each frame, renders it with one
+ * renderer kept across the frames, checks every frame against a fresh renderer's,
+ * and returns how many frames differed from the one before.
+ */
+async function framesChanged(scene: LoadedModel, frames: number, pose: (frame: number, qpos: Float64Array) => void): Promise<number> {
+  const mj = await mujoco();
+  const kept = createRenderer(scene.model, { width: 48, height: 48 });
+  const qpos = scene.data.qpos as Float64Array;
+  let changed = 0;
+  let previous: Uint8Array | null = null;
+  for (let frame = 0; frame < frames; frame++) {
+    pose(frame, qpos);
+    mj.mj_forward(scene.model, scene.data);
+    const again = kept.render(scene.data).data;
+    const fresh = createRenderer(scene.model, { width: 48, height: 48 }).render(scene.data).data;
+    expect(Buffer.from(again).equals(Buffer.from(fresh))).toBe(true);
+    if (previous && !Buffer.from(previous).equals(Buffer.from(again))) changed++;
+    previous = Uint8Array.from(again);
+  }
+  return changed;
+}
 
 describe.skipIf(!hasReference)('frames kept across states', () => {
   // cartpole: a fixed camera over a reflective, shadowed floor; walker: a tracking camera;
@@ -20,24 +43,13 @@ describe.skipIf(!hasReference)('frames kept across states', () => {
   const jumps: Record<string, number> = { 'cartpole-swingup': 0.6, 'walker-walk': 0.6, 'reacher-easy': 0.6, 'point_mass-easy': 0.12 };
   for (const [task, jump] of Object.entries(jumps)) {
     it(`${task}: every frame equals a fresh renderer's`, async () => {
-      const mj = await mujoco();
       const scene = await loadReferenceTask(task);
       try {
-        const kept = createRenderer(scene.model, { width: 48, height: 48 });
-        const qpos = scene.data.qpos as Float64Array;
-        const start = Float64Array.from(qpos);
-        let moved = 0;
-        let previous: Uint8Array | null = null;
-        for (let frame = 0; frame < 6; frame++) {
-          // Jumps of every joint, back and forth: what a body covered last frame is uncovered now.
+        const start = Float64Array.from(scene.data.qpos as Float64Array);
+        // Jumps of every joint, back and forth: what a body covered last frame is uncovered now.
+        const moved = await framesChanged(scene, 6, (frame, qpos) => {
           for (let i = 0; i < qpos.length; i++) qpos[i] = start[i] + (frame % 2 === 0 ? jump : -jump) * (1 + 0.1 * frame);
-          mj.mj_forward(scene.model, scene.data);
-          const again = kept.render(scene.data).data;
-          const fresh = createRenderer(scene.model, { width: 48, height: 48 }).render(scene.data).data;
-          expect(Buffer.from(again).equals(Buffer.from(fresh))).toBe(true);
-          if (previous && !Buffer.from(previous).equals(Buffer.from(again))) moved++;
-          previous = Uint8Array.from(again);
-        }
+        });
         expect(moved).toBe(5);
       } finally {
         scene.free();
@@ -94,22 +106,11 @@ const WALL_SCENE = `<mujoco>
 
 describe('frames kept across states, with a wall', () => {
   it("the ball's moving shadow on the wall is drawn again", async () => {
-    const mj = await mujoco();
     const scene = await loadXml(WALL_SCENE);
     try {
-      const kept = createRenderer(scene.model, { width: 48, height: 48 });
-      const qpos = scene.data.qpos as Float64Array;
-      let changed = 0;
-      let previous: Uint8Array | null = null;
-      for (let frame = 0; frame < 5; frame++) {
+      const changed = await framesChanged(scene, 5, (frame, qpos) => {
         qpos[0] = frame % 2 === 0 ? 0.25 : -0.25;
-        mj.mj_forward(scene.model, scene.data);
-        const again = kept.render(scene.data).data;
-        const fresh = createRenderer(scene.model, { width: 48, height: 48 }).render(scene.data).data;
-        expect(Buffer.from(again).equals(Buffer.from(fresh))).toBe(true);
-        if (previous && !Buffer.from(previous).equals(Buffer.from(again))) changed++;
-        previous = Uint8Array.from(again);
-      }
+      });
       expect(changed).toBe(4);
     } finally {
       scene.free();
