@@ -108,7 +108,8 @@ export async function evalCommandAction(path: string, options: Record<string, st
   try {
     // Weights from the checkpoint over a fresh state: evaluation needs no optimizer moments.
     const fresh = agent.getState();
-    for (const [name, values] of Object.entries(checkpoint.arrays('weights'))) {
+    const weights = checkpoint.arrays('weights');
+    for (const [name, values] of Object.entries(weights)) {
       if (fresh[name]?.length !== values.length) {
         throw new ConfigError(
           `rad eval: ${envId} (obs ${env.observationSpace}, action ${env.actionSpace}) does not fit the checkpoint, trained on ${config.env}: ` +
@@ -116,7 +117,7 @@ export async function evalCommandAction(path: string, options: Record<string, st
         );
       }
     }
-    agent.setState({ ...fresh, ...checkpoint.arrays('weights') } as Record<string, Float32Array>);
+    agent.setState({ ...fresh, ...weights } as Record<string, Float32Array>);
     const result = await evaluate(env, agent, { episodes, rng: Random.derive(seed, 'eval-command'), record: typeof options.video === 'string' });
     if (typeof options.video === 'string') await writeVideo(options.video, result.frames, Math.max(1, Number(env.metadata.renderFps ?? 30) / config.action_repeat));
     const summary = {
