@@ -64,7 +64,7 @@ function runJob(math: WasmConvMath, job: ConvJob, data: Float32Array): void {
     if (job.op === 'forward') {
       const kernel = tf.getKernel(job.kernel ?? '', 'wasm');
       if (kernel == null) throw new Error(`conv worker: no wasm kernel named '${job.kernel}'`);
-      result = (kernel.kernelFunc as unknown as KernelFunction)({ inputs: tensors, backend: math.backend, attrs: job.attrs });
+      result = math.forward(tensors, job.attrs, kernel.kernelFunc as unknown as KernelFunction);
     } else if (job.op === 'inputGradient') {
       result = math.inputGradient(tensors.dy, tensors.filter, job.targetShape ?? [], job.attrs as unknown as ConvAttributes);
     } else if (job.op === 'filterGradient') {

@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { WinogradConv, winogradApplies } from './winograd.ts';
 
 export type TensorInfo = tf.TensorInfo;
 export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
@@ -66,6 +67,8 @@ export function convMacs(info: tf.backend_util.Conv2DInfo): number {
 }
 
 export class WasmConvMath {
+  private winogradConv: WinogradConv | null = null;
+
   constructor(
     readonly backend: BackendWasm,
     /** wasm's own Conv2D kernel (captured before any replacement of it). */
@@ -125,8 +128,44 @@ export class WasmConvMath {
     this.backend.dataIdMap.delete(alias.dataId);
   }
 
-  /** Plain forward conv through wasm's kernel (dilation allowed). */
+  /** The Winograd kernels on this backend's heap (made on first use). */
+  private winograd(): WinogradConv {
+    this.winogradConv ??= new WinogradConv(this.backend);
+    return this.winogradConv;
+  }
+
+  /**
+   * A forward conv kernel (Conv2D, or FusedConv2D with a bias and a linear or ReLU
+   * activation): by Winograd where it applies (winograd.ts), else by `original`.
+   */
+  forward(inputs: Record<string, TensorInfo | undefined>, attrs: Record<string, unknown>, original: KernelFunction): TensorInfo {
+    const { x, filter, bias, preluActivationWeights } = inputs;
+    const activation = (attrs.activation as string | undefined) ?? 'linear';
+    const dilations = (attrs.dilations as number | [number, number] | undefined) ?? 1;
+    if (x != null && filter != null && preluActivationWeights == null && (activation === 'linear' || activation === 'relu') && attrs.dataFormat !== 'NCHW') {
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        filter.shape as [number, number, number, number],
+        attrs.strides as number | [number, number],
+        dilations,
+        attrs.pad as Padding,
+        attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+      );
+      if (winogradApplies(info)) return this.winograd().forward(x, filter, bias ?? null, activation === 'relu', info);
+    }
+    return original({ inputs: inputs as Record<string, TensorInfo>, backend: this.backend, attrs });
+  }
+
+  /** Plain forward conv (dilation allowed): by Winograd where it applies, else wasm's kernel. */
   conv(x: TensorInfo, filter: TensorInfo, strides: number | [number, number], pad: Padding, dilations: number | [number, number] = 1): TensorInfo {
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+    );
+    if (winogradApplies(info)) return this.winograd().forward(x, filter, null, false, info);
     return this.forwardKernel({
       inputs: { x, filter },
       backend: this.backend,
@@ -138,6 +177,7 @@ export class WasmConvMath {
   filterGradient(x: TensorInfo, dy: TensorInfo, filterShape: number[], attrs: ConvAttributes): TensorInfo {
     checkChannelsLast('Conv2DBackpropFilter', attrs.dataFormat);
     const info = convGeometry(x.shape, filterShape, attrs);
+    if (winogradApplies(info)) return this.winograd().filterGradient(x, dy, info);
     const { batchSize: n, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
     const top = info.padInfo.top;

@@ -69,8 +69,8 @@ function forwardKernel(kernelName: string, original: () => KernelFunction) {
   return (args: KernelArguments): TensorInfo => {
     const x = required(args, kernelName, 'x');
     const filter = required(args, kernelName, 'filter');
-    const run = (inputs: Record<string, TensorInfo | undefined>) =>
-      original()({ inputs: inputs as Record<string, TensorInfo>, backend: args.backend, attrs: args.attrs });
+    const math = mathFor(args.backend);
+    const run = (inputs: Record<string, TensorInfo | undefined>) => math.forward(inputs, args.attrs, original());
     const attrs = args.attrs as unknown as ConvAttributes & { dilations?: number | [number, number] };
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
@@ -86,7 +86,7 @@ function forwardKernel(kernelName: string, original: () => KernelFunction) {
     const shared: Record<string, TensorInfo> = { filter };
     if (args.inputs.bias != null) shared.bias = args.inputs.bias;
     return threads!.run(
-      mathFor(args.backend),
+      math,
       { op: 'forward', kernel: kernelName, attrs: args.attrs },
       { x },
       shared,

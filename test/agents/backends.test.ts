@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { setupBackend } from '../../agents/tf/backend.ts';
-import { randomBatch, tinyAgent } from './fixtures.ts';
+import { randomBatch, relativeError, tinyAgent } from './fixtures.ts';
 
 async function oneUpdate(backend: 'wasm' | 'cpu') {
   await setupBackend(backend, { threads: 1 });
@@ -20,15 +20,6 @@ async function oneUpdate(backend: 'wasm' | 'cpu') {
   return { metrics, state };
 }
 
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let difference = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    difference += (a[i] - b[i]) ** 2;
-    norm += b[i] ** 2;
-  }
-  return Math.sqrt(difference) / Math.max(Math.sqrt(norm), 1e-12);
-}
 
 describe('wasm against cpu', () => {
   it('gives the same losses and gradients for one update', async () => {

@@ -61,3 +61,15 @@ export async function useTestBackend(): Promise<string> {
   await tf.ready();
   return tf.getBackend();
 }
+
+/** ||a - b|| / ||b|| (b the reference), over plain arrays of one length. */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`relativeError: arrays of ${a.length} and ${b.length} values`);
+  let difference = 0;
+  let norm = 0;
+  for (let i = 0; i < a.length; i++) {
+    difference += (a[i] - b[i]) ** 2;
+    norm += b[i] ** 2;
+  }
+  return Math.sqrt(difference) / Math.max(Math.sqrt(norm), 1e-12);
+}

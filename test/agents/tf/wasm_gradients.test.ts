@@ -8,19 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../../common/random.ts';
 import { setupBackend } from '../../../agents/tf/backend.ts';
 import { convRelu } from '../../../agents/nets/conv.ts';
+import { relativeError } from '../fixtures.ts';
 
 type Inputs = { values: Float32Array; shape: number[] }[];
 
-function relativeError(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let difference = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    difference += (a[i] - b[i]) ** 2;
-    norm += b[i] ** 2;
-  }
-  return Math.sqrt(difference) / Math.max(Math.sqrt(norm), 1e-12);
-}
 
 /** Runs `f` on one backend from plain arrays and returns its outputs as plain arrays. */
 async function evaluate(backend: 'wasm' | 'cpu', inputs: Inputs, f: (...x: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {

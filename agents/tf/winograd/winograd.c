@@ -1,0 +1,339 @@
+/*
+ * Winograd convolution F(4x4, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional
+ * Neural Networks", CVPR 2016) in WebAssembly SIMD, for the encoder's stride-1 3x3
+ * convs on tfjs's wasm backend: 36 multiplications per 4x4 output patch and channel
+ * pair instead of 144, so a quarter of the direct conv's multiply-adds, plus the
+ * transforms (about a third of the time).
+ *
+ * Tensors are NHWC float32 in the memory this module imports (the wasm backend's
+ * heap); the caller passes offsets. Input channels are a multiple of 4, output
+ * channels a multiple of 8. Nothing here uses the stack or static data: every
+ * buffer is the caller's, so the imported memory is only touched where told.
+ * Build: agents/tf/winograd/build.sh.
+ *
+ * Per 6x6 input patch d (stride 4) and 3x3 filter g, the 4x4 output patch is
+ *   Y = A^T [(G g G^T) . (B^T d B)] A,
+ * with the matrices of the points 0, 1, -1, 2, -2 and infinity (Lavin & Gray, section 4.2).
+ * The filter gradient follows from the same identity: dL/d(G g G^T) summed over the
+ * patches is sum (B^T d B) . (A dY A^T), and dL/dg = G^T [that] G.
+ */
+#include <wasm_simd128.h>
+
+typedef v128_t V;
+#define ADD wasm_f32x4_add
+#define SUB wasm_f32x4_sub
+#define MUL wasm_f32x4_mul
+#define SPLAT wasm_f32x4_splat
+#define LOAD wasm_v128_load
+#define STORE wasm_v128_store
+
+/* Patches per block: the transformed block stays in the L1/L2 cache between the passes. */
+#define BLOCK 16
+/*
+ * Extra floats after each of the 36 rows of a block's buffers: with rows 2^k bytes
+ * apart every row maps to the same few L1 sets, and the forward conv ran 1.5x slower.
+ */
+#define PAD 8
+
+/* B^T times the 6-vector (d0..d5) of 4 channels, stored at q, q + s, ..., q + 5s. */
+static inline void input_rows(float* q, int s, V d0, V d1, V d2, V d3, V d4, V d5) {
+  STORE(q, ADD(SUB(MUL(SPLAT(4), d0), MUL(SPLAT(5), d2)), d4));
+  STORE(q + s, SUB(ADD(d3, d4), MUL(SPLAT(4), ADD(d1, d2))));
+  STORE(q + 2 * s, ADD(MUL(SPLAT(4), SUB(d1, d2)), SUB(d4, d3)));
+  STORE(q + 3 * s, ADD(MUL(SPLAT(2), SUB(d3, d1)), SUB(d4, d2)));
+  STORE(q + 4 * s, ADD(MUL(SPLAT(2), SUB(d1, d3)), SUB(d4, d2)));
+  STORE(q + 5 * s, ADD(SUB(MUL(SPLAT(4), d1), MUL(SPLAT(5), d3)), d5));
+}
+
+/*
+ * u[(6i + j) * us] = (B^T d B)[i][j] for the 6x6 patch of 4 channels whose corner is
+ * image pixel (y0, x0); pixels outside the image read `zeros`.
+ */
+static void input_transform(const float* image, int h, int w, int ci, int y0, int x0, float* u, int us, const float* zeros) {
+  for (int j = 0; j < 6; j++) {
+    int x = x0 + j;
+    int column_inside = x >= 0 && x < w;
+    const float* p[6];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) {
+      int y = y0 + i;
+      p[i] = column_inside && y >= 0 && y < h ? image + (y * w + x) * ci : zeros;
+    }
+    input_rows(u + j * us, 6 * us, LOAD(p[0]), LOAD(p[1]), LOAD(p[2]), LOAD(p[3]), LOAD(p[4]), LOAD(p[5]));
+  }
+  for (int i = 0; i < 6; i++) {
+    float* r = u + 6 * i * us;
+    input_rows(r, us, LOAD(r), LOAD(r + us), LOAD(r + 2 * us), LOAD(r + 3 * us), LOAD(r + 4 * us), LOAD(r + 5 * us));
+  }
+}
+
+/* A^T times the 6-vector (m0..m5): 4 values. */
+#define OUTPUT_ROWS(m0, m1, m2, m3, m4, m5, r0, r1, r2, r3) { \
+  V sum12 = ADD(m1, m2), dif12 = SUB(m1, m2), sum34 = ADD(m3, m4), dif34 = SUB(m3, m4); \
+  r0 = ADD(ADD(m0, sum12), sum34); \
+  r1 = ADD(dif12, MUL(SPLAT(2), dif34)); \
+  r2 = ADD(sum12, MUL(SPLAT(4), sum34)); \
+  r3 = ADD(ADD(dif12, MUL(SPLAT(8), dif34)), m5); }
+
+/*
+ * The 4x4 output patch A^T m A (m[(6i + j) * ms], overwritten) of 4 channels, plus
+ * bias, ReLU'd if asked, stored at output pixel (y0, x0) on; rows and columns past
+ * the output's edge are dropped.
+ */
+static void output_transform(float* m, int ms, float* out, int oh, int ow, int co, int y0, int x0, V bias, int relu) {
+  for (int j = 0; j < 6; j++) {
+    float* c = m + j * ms;
+    V r0, r1, r2, r3;
+    OUTPUT_ROWS(LOAD(c), LOAD(c + 6 * ms), LOAD(c + 12 * ms), LOAD(c + 18 * ms), LOAD(c + 24 * ms), LOAD(c + 30 * ms), r0, r1, r2, r3);
+    STORE(c, r0);
+    STORE(c + 6 * ms, r1);
+    STORE(c + 12 * ms, r2);
+    STORE(c + 18 * ms, r3);
+  }
+  int rows = oh - y0 < 4 ? oh - y0 : 4;
+  int cols = ow - x0 < 4 ? ow - x0 : 4;
+  V zero = SPLAT(0);
+  for (int i = 0; i < rows; i++) {
+    float* r = m + 6 * i * ms;
+    V v0, v1, v2, v3;
+    OUTPUT_ROWS(LOAD(r), LOAD(r + ms), LOAD(r + 2 * ms), LOAD(r + 3 * ms), LOAD(r + 4 * ms), LOAD(r + 5 * ms), v0, v1, v2, v3);
+    v0 = ADD(v0, bias);
+    v1 = ADD(v1, bias);
+    v2 = ADD(v2, bias);
+    v3 = ADD(v3, bias);
+    if (relu) {
+      v0 = wasm_f32x4_max(v0, zero);
+      v1 = wasm_f32x4_max(v1, zero);
+      v2 = wasm_f32x4_max(v2, zero);
+      v3 = wasm_f32x4_max(v3, zero);
+    }
+    float* o = out + ((y0 + i) * ow + x0) * co;
+    STORE(o, v0);
+    if (cols > 1) STORE(o + co, v1);
+    if (cols > 2) STORE(o + 2 * co, v2);
+    if (cols > 3) STORE(o + 3 * co, v3);
+  }
+}
+
+/* A times the 4-vector (y0..y3): 6 values, stored at q, q + s, ..., q + 5s. */
+static inline void gradient_rows(float* q, int s, V y0, V y1, V y2, V y3) {
+  V even = ADD(y0, y2), odd = ADD(y1, y3);
+  V even4 = ADD(y0, MUL(SPLAT(4), y2)), odd2 = ADD(MUL(SPLAT(2), y1), MUL(SPLAT(8), y3));
+  STORE(q, y0);
+  STORE(q + s, ADD(even, odd));
+  STORE(q + 2 * s, SUB(even, odd));
+  STORE(q + 3 * s, ADD(even4, odd2));
+  STORE(q + 4 * s, SUB(even4, odd2));
+  STORE(q + 5 * s, y3);
+}
+
+/*
+ * m[(6i + j) * ms] = (A dY A^T)[i][j] for the 4x4 output-gradient patch of 4 channels
+ * at output pixel (y0, x0); pixels past the output's edge read `zeros`.
+ */
+static void gradient_transform(const float* dy, int oh, int ow, int co, int y0, int x0, float* m, int ms, const float* zeros) {
+  for (int i = 0; i < 4; i++) {
+    int y = y0 + i;
+    const float* p[4];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 4; j++) {
+      int x = x0 + j;
+      p[j] = y < oh && x < ow ? dy + (y * ow + x) * co : zeros;
+    }
+    gradient_rows(m + 6 * i * ms, ms, LOAD(p[0]), LOAD(p[1]), LOAD(p[2]), LOAD(p[3]));
+  }
+  for (int j = 0; j < 6; j++) {
+    float* c = m + j * ms;
+    gradient_rows(c, 6 * ms, LOAD(c), LOAD(c + 6 * ms), LOAD(c + 12 * ms), LOAD(c + 18 * ms));
+  }
+}
+
+/* A 4x8 block of a product in 8 registers: c_ij += a_i b_j for 4 scalars a and 8 floats b (two vectors). */
+#define ZERO_4X8 \
+  V c00 = SPLAT(0), c01 = SPLAT(0), c10 = SPLAT(0), c11 = SPLAT(0); \
+  V c20 = SPLAT(0), c21 = SPLAT(0), c30 = SPLAT(0), c31 = SPLAT(0);
+#define STEP_4X8(a0, a1, a2, a3, load0, load1) { \
+  V b0 = load0, b1 = load1; \
+  V x0 = SPLAT(a0), x1 = SPLAT(a1), x2 = SPLAT(a2), x3 = SPLAT(a3); \
+  c00 = ADD(c00, MUL(x0, b0)); c01 = ADD(c01, MUL(x0, b1)); \
+  c10 = ADD(c10, MUL(x1, b0)); c11 = ADD(c11, MUL(x1, b1)); \
+  c20 = ADD(c20, MUL(x2, b0)); c21 = ADD(c21, MUL(x2, b1)); \
+  c30 = ADD(c30, MUL(x3, b0)); c31 = ADD(c31, MUL(x3, b1)); }
+
+/* c[rows][co] = a[rows][ci] b[ci][co], for rows % 4 == 0 and co % 8 == 0 (4x8 register block). */
+static void product(const float* a, const float* b, float* c, int rows, int ci, int co) {
+  for (int r = 0; r < rows; r += 4) {
+    const float* a0 = a + r * ci;
+    for (int n = 0; n < co; n += 8) {
+      ZERO_4X8
+      const float* bk = b + n;
+      for (int k = 0; k < ci; k++, bk += co) {
+        STEP_4X8(a0[k], a0[ci + k], a0[2 * ci + k], a0[3 * ci + k], LOAD(bk), LOAD(bk + 4))
+      }
+      float* cr = c + r * co + n;
+      STORE(cr, c00);
+      STORE(cr + 4, c01);
+      STORE(cr + co, c10);
+      STORE(cr + co + 4, c11);
+      STORE(cr + 2 * co, c20);
+      STORE(cr + 2 * co + 4, c21);
+      STORE(cr + 3 * co, c30);
+      STORE(cr + 3 * co + 4, c31);
+    }
+  }
+}
+
+/* c[ci][co] += sum over r < rows of a[r][ci] b[r][co], for ci % 4 == 0 and co % 8 == 0. */
+static void product_transposed(const float* a, const float* b, float* c, int rows, int ci, int co) {
+  for (int i = 0; i < ci; i += 4) {
+    for (int n = 0; n < co; n += 8) {
+      ZERO_4X8
+      for (int r = 0; r < rows; r++) {
+        const float* ar = a + r * ci + i;
+        STEP_4X8(ar[0], ar[1], ar[2], ar[3], LOAD(b + r * co + n), LOAD(b + r * co + n + 4))
+      }
+      float* cr = c + i * co + n;
+      STORE(cr, ADD(LOAD(cr), c00));
+      STORE(cr + 4, ADD(LOAD(cr + 4), c01));
+      STORE(cr + co, ADD(LOAD(cr + co), c10));
+      STORE(cr + co + 4, ADD(LOAD(cr + co + 4), c11));
+      STORE(cr + 2 * co, ADD(LOAD(cr + 2 * co), c20));
+      STORE(cr + 2 * co + 4, ADD(LOAD(cr + 2 * co + 4), c21));
+      STORE(cr + 3 * co, ADD(LOAD(cr + 3 * co), c30));
+      STORE(cr + 3 * co + 4, ADD(LOAD(cr + 3 * co + 4), c31));
+    }
+  }
+}
+
+/* Floats of scratch memory `forward` and `filter_gradient` need. */
+__attribute__((export_name("scratch_floats")))
+int scratch_floats(int ci, int co) {
+  return 36 * (BLOCK * (ci + co) + 2 * PAD) + 4;
+}
+
+/* The transformed filter G g G^T: [3][3][ci][co] -> [36][ci][co]. */
+__attribute__((export_name("filter_transform")))
+void filter_transform(const float* g, float* v, int ci, int co) {
+  int plane = ci * co;
+  for (int k = 0; k < plane; k++) {
+    float t[6][3]; /* fully unrolled: registers, not stack memory */
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 3; j++) {
+      float g0 = g[j * plane + k], g1 = g[(3 + j) * plane + k], g2 = g[(6 + j) * plane + k];
+      t[0][j] = g0 / 4;
+      t[1][j] = -(g0 + g1 + g2) / 6;
+      t[2][j] = -(g0 - g1 + g2) / 6;
+      t[3][j] = g0 / 24 + g1 / 12 + g2 / 6;
+      t[4][j] = g0 / 24 - g1 / 12 + g2 / 6;
+      t[5][j] = g2;
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) {
+      float g0 = t[i][0], g1 = t[i][1], g2 = t[i][2];
+      float* r = v + 6 * i * plane + k;
+      r[0] = g0 / 4;
+      r[plane] = -(g0 + g1 + g2) / 6;
+      r[2 * plane] = -(g0 - g1 + g2) / 6;
+      r[3 * plane] = g0 / 24 + g1 / 12 + g2 / 6;
+      r[4 * plane] = g0 / 24 - g1 / 12 + g2 / 6;
+      r[5 * plane] = g2;
+    }
+  }
+}
+
+/* Patch p of n images of oh x ow outputs, as (image, row, column of its 4x4 output patch). */
+#define PATCH(p) \
+  int image = (p) / per_image, within = (p) % per_image; \
+  int py = 4 * (within / patch_cols), px = 4 * (within % patch_cols);
+
+/*
+ * y = conv(x, g) + bias (bias 0: none), then ReLU if `relu`: x [n][h][w][ci], y
+ * [n][oh][ow][co], v the transformed filter (filter_transform). Output pixel
+ * (oy, ox) sees input pixels (oy - top + i, ox - left + j), i, j < 3; outside the
+ * input is zero padding.
+ */
+__attribute__((export_name("forward")))
+void forward(const float* x, int n, int h, int w, int ci, const float* v, const float* bias, int relu,
+             float* y, int oh, int ow, int co, int top, int left, float* scratch) {
+  int patch_cols = (ow + 3) / 4, per_image = ((oh + 3) / 4) * patch_cols, total = n * per_image;
+  int us = BLOCK * ci + PAD, ms = BLOCK * co + PAD;
+  float* u = scratch;          /* [36][BLOCK][ci], rows us apart */
+  float* m = u + 36 * us;      /* [36][BLOCK][co], rows ms apart */
+  float* zeros = m + 36 * ms;  /* 4 floats */
+  STORE(zeros, SPLAT(0));
+  for (int first = 0; first < total; first += BLOCK) {
+    int count = total - first < BLOCK ? total - first : BLOCK;
+    for (int b = 0; b < count; b++) {
+      PATCH(first + b)
+      const float* source = x + image * h * w * ci;
+      for (int c = 0; c < ci; c += 4) input_transform(source + c, h, w, ci, py - top, px - left, u + b * ci + c, us, zeros);
+    }
+    /* The product works on 4 patches at a time: a last partial group reads zeros. */
+    int rows = (count + 3) & ~3;
+    for (int xi = 0; xi < 36; xi++) {
+      for (int b = count; b < rows; b++) {
+        for (int c = 0; c < ci; c += 4) STORE(u + xi * us + b * ci + c, SPLAT(0));
+      }
+    }
+    for (int xi = 0; xi < 36; xi++) product(u + xi * us, v + xi * ci * co, m + xi * ms, rows, ci, co);
+    for (int b = 0; b < count; b++) {
+      PATCH(first + b)
+      float* target = y + image * oh * ow * co;
+      for (int c = 0; c < co; c += 4) {
+        output_transform(m + b * co + c, ms, target + c, oh, ow, co, py, px, bias ? LOAD(bias + c) : SPLAT(0), relu);
+      }
+    }
+  }
+}
+
+/*
+ * dv += the gradient of the transformed filter, for y = conv(x, g) as in `forward`
+ * (without bias and ReLU: dy is the gradient at the conv's output), [36][ci][co];
+ * filter_gradient_finish turns it into dL/dg.
+ */
+__attribute__((export_name("filter_gradient")))
+void filter_gradient(const float* x, int n, int h, int w, int ci, const float* dy, int oh, int ow, int co,
+                     int top, int left, float* dv, float* scratch) {
+  int patch_cols = (ow + 3) / 4, per_image = ((oh + 3) / 4) * patch_cols, total = n * per_image;
+  int us = BLOCK * ci + PAD, ms = BLOCK * co + PAD;
+  float* u = scratch;
+  float* m = u + 36 * us;
+  float* zeros = m + 36 * ms;
+  STORE(zeros, SPLAT(0));
+  for (int first = 0; first < total; first += BLOCK) {
+    int count = total - first < BLOCK ? total - first : BLOCK;
+    for (int b = 0; b < count; b++) {
+      PATCH(first + b)
+      const float* source = x + image * h * w * ci;
+      const float* gradient = dy + image * oh * ow * co;
+      for (int c = 0; c < ci; c += 4) input_transform(source + c, h, w, ci, py - top, px - left, u + b * ci + c, us, zeros);
+      for (int c = 0; c < co; c += 4) gradient_transform(gradient + c, oh, ow, co, py, px, m + b * co + c, ms, zeros);
+    }
+    for (int xi = 0; xi < 36; xi++) product_transposed(u + xi * us, m + xi * ms, dv + xi * ci * co, count, ci, co);
+  }
+}
+
+/* dL/dg = G^T dv G: [36][ci][co] -> [3][3][ci][co]. */
+__attribute__((export_name("filter_gradient_finish")))
+void filter_gradient_finish(const float* dv, float* dg, int ci, int co) {
+  int plane = ci * co;
+  for (int k = 0; k < plane; k++) {
+    float t[3][6]; /* fully unrolled: registers, not stack memory */
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 6; j++) {
+      float d0 = dv[j * plane + k], d1 = dv[(6 + j) * plane + k], d2 = dv[(12 + j) * plane + k];
+      float d3 = dv[(18 + j) * plane + k], d4 = dv[(24 + j) * plane + k], d5 = dv[(30 + j) * plane + k];
+      t[0][j] = d0 / 4 - (d1 + d2) / 6 + (d3 + d4) / 24;
+      t[1][j] = (d2 - d1) / 6 + (d3 - d4) / 12;
+      t[2][j] = -(d1 + d2) / 6 + (d3 + d4) / 6 + d5;
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 3; i++) {
+      float d0 = t[i][0], d1 = t[i][1], d2 = t[i][2], d3 = t[i][3], d4 = t[i][4], d5 = t[i][5];
+      float* r = dg + 3 * i * plane + k;
+      r[0] = d0 / 4 - (d1 + d2) / 6 + (d3 + d4) / 24;
+      r[plane] = (d2 - d1) / 6 + (d3 - d4) / 12;
+      r[2 * plane] = -(d1 + d2) / 6 + (d3 + d4) / 6 + d5;
+    }
+  }
+}
