@@ -1,21 +1,27 @@
 /*
- * Winograd convolution F(4x4, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional
- * Neural Networks", CVPR 2016) in WebAssembly SIMD, for the encoder's stride-1 3x3
- * convs on tfjs's wasm backend: 36 multiplications per 4x4 output patch and channel
- * pair instead of 144, so a quarter of the direct conv's multiply-adds, plus the
- * transforms (about a third of the time).
+ * The project's conv kernels for tfjs's wasm backend, in WebAssembly SIMD
+ * (agents/tf/simd_convs.ts loads them). Tensors are NHWC float32 in the memory this
+ * module imports (the backend's heap); the caller passes offsets. Nothing here uses
+ * the stack or static data: every buffer is the caller's, so the imported memory is
+ * only touched where told. Build: agents/tf/simd/build.sh.
  *
- * Tensors are NHWC float32 in the memory this module imports (the wasm backend's
- * heap); the caller passes offsets. Input channels are a multiple of 4, output
- * channels a multiple of 8. Nothing here uses the stack or static data: every
- * buffer is the caller's, so the imported memory is only touched where told.
- * Build: agents/tf/winograd/build.sh.
+ * Two ways to a conv, both on the same 4x8 register-blocked products:
  *
- * Per 6x6 input patch d (stride 4) and 3x3 filter g, the 4x4 output patch is
- *   Y = A^T [(G g G^T) . (B^T d B)] A,
- * with the matrices of the points 0, 1, -1, 2, -2 and infinity (Lavin & Gray, section 4.2).
- * The filter gradient follows from the same identity: dL/d(G g G^T) summed over the
- * patches is sum (B^T d B) . (A dY A^T), and dL/dg = G^T [that] G.
+ * 1. Winograd F(4x4, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
+ *    Networks", CVPR 2016) for stride-1 3x3 convs: 36 multiplications per 4x4 output
+ *    patch and channel pair instead of 144, a quarter of the direct conv's
+ *    multiply-adds, plus the transforms (about a third of the time). Input channels
+ *    in multiples of 4, output channels in multiples of 8. Per 6x6 input patch d
+ *    (stride 4) and 3x3 filter g, the 4x4 output patch is
+ *      Y = A^T [(G g G^T) . (B^T d B)] A,
+ *    with the matrices of the points 0, 1, -1, 2, -2 and infinity (section 4.2). The
+ *    filter gradient follows from the same identity: dL/d(G g G^T) summed over the
+ *    patches is sum (B^T d B) . (A dY A^T), and dL/dg = G^T [that] G.
+ *
+ * 2. Patches (im2col) for any other conv (the encoder's stride-2 first layer, 9
+ *    input channels): each output pixel's receptive field, gathered into a row,
+ *    times the filter as a [KH*KW*Ci, Co] matrix; the filter gradient is the
+ *    product of the rows' transpose with dy. Output channels in multiples of 8.
  */
 #include <wasm_simd128.h>
 
@@ -205,7 +211,7 @@ static void product_transposed(const float* a, const float* b, float* c, int row
   }
 }
 
-/* Floats of scratch memory `forward` and `filter_gradient` need. */
+/* Floats of scratch memory the Winograd `forward` and `filter_gradient` need. */
 __attribute__((export_name("scratch_floats")))
 int scratch_floats(int ci, int co) {
   return 36 * (BLOCK * (ci + co) + 2 * PAD) + 4;
@@ -336,4 +342,114 @@ void filter_gradient_finish(const float* dv, float* dg, int ci, int co) {
       r[2 * plane] = -(d1 + d2) / 6 + (d3 + d4) / 6 + d5;
     }
   }
+}
+
+/* ---- Patches (im2col) ---- */
+
+/* Output pixels per block of patch rows. */
+#define PATCH_ROWS 32
+
+/* Floats of scratch memory the patch kernels need for a filter of `taps` = KH*KW*Ci values per output channel. */
+__attribute__((export_name("patch_scratch_floats")))
+int patch_scratch_floats(int taps, int co) {
+  int width = (taps + 3) & ~3;
+  return PATCH_ROWS * width + width * co + PATCH_ROWS * co + 4;
+}
+
+/* Copies `count` floats (vectors, then the rest one by one). */
+static inline void copy_floats(float* target, const float* source, int count) {
+  int i = 0;
+  for (; i + 4 <= count; i += 4) STORE(target + i, LOAD(source + i));
+  for (; i < count; i++) target[i] = source[i];
+}
+
+static inline void zero_floats(float* target, int count) {
+  int i = 0;
+  for (; i + 4 <= count; i += 4) STORE(target + i, SPLAT(0));
+  for (; i < count; i++) target[i] = 0;
+}
+
+/*
+ * Rows [first, first + count) of the patch matrix: row p (output pixel p of the
+ * n x oh x ow output) holds input pixels (oy*sh - top + ky, ox*sw - left + kx), all
+ * channels, in the filter's [ky][kx][ci] order, zeros outside the input, and zeros
+ * up to `width` (a multiple of 4).
+ */
+static void gather_patches(const float* x, int h, int w, int ci, int oh, int ow, int kh, int kw, int sh, int sw,
+                           int top, int left, int first, int count, float* rows, int width) {
+  int run = kw * ci;
+  for (int r = 0; r < count; r++) {
+    int p = first + r;
+    int image = p / (oh * ow), within = p % (oh * ow);
+    int y0 = (within / ow) * sh - top, x0 = (within % ow) * sw - left;
+    const float* source = x + image * h * w * ci;
+    float* row = rows + r * width;
+    for (int ky = 0; ky < kh; ky++) {
+      float* target = row + ky * run;
+      int y = y0 + ky;
+      if (y < 0 || y >= h) {
+        zero_floats(target, run);
+      } else if (x0 >= 0 && x0 + kw <= w) {
+        copy_floats(target, source + (y * w + x0) * ci, run);  /* the whole filter row inside: one run */
+      } else {
+        for (int kx = 0; kx < kw; kx++) {
+          int xx = x0 + kx;
+          if (xx < 0 || xx >= w) zero_floats(target + kx * ci, ci);
+          else copy_floats(target + kx * ci, source + (y * w + xx) * ci, ci);
+        }
+      }
+    }
+    zero_floats(row + kh * run, width - kh * run);
+  }
+}
+
+/*
+ * y = conv(x, g) + bias (bias 0: none), then ReLU if `relu`, for any filter size and
+ * stride: x [n][h][w][ci], g [kh][kw][ci][co], y [n][oh][ow][co].
+ */
+__attribute__((export_name("patch_forward")))
+void patch_forward(const float* x, int n, int h, int w, int ci, const float* g, int kh, int kw, int sh, int sw,
+                   const float* bias, int relu, float* y, int oh, int ow, int co, int top, int left, float* scratch) {
+  int taps = kh * kw * ci, width = (taps + 3) & ~3;
+  float* rows = scratch;                      /* [PATCH_ROWS][width] */
+  float* filter = rows + PATCH_ROWS * width;  /* [width][co]: g, then zero rows */
+  float* block = filter + width * co;         /* [PATCH_ROWS][co] */
+  copy_floats(filter, g, taps * co);
+  zero_floats(filter + taps * co, (width - taps) * co);
+  int total = n * oh * ow;
+  V zero = SPLAT(0);
+  for (int first = 0; first < total; first += PATCH_ROWS) {
+    int count = total - first < PATCH_ROWS ? total - first : PATCH_ROWS;
+    int padded = (count + 3) & ~3;
+    gather_patches(x, h, w, ci, oh, ow, kh, kw, sh, sw, top, left, first, count, rows, width);
+    zero_floats(rows + count * width, (padded - count) * width);
+    product(rows, filter, block, padded, width, co);
+    for (int r = 0; r < count; r++) {
+      float* target = y + (first + r) * co;
+      const float* source = block + r * co;
+      for (int c = 0; c < co; c += 4) {
+        V v = LOAD(source + c);
+        if (bias) v = ADD(v, LOAD(bias + c));
+        if (relu) v = wasm_f32x4_max(v, zero);
+        STORE(target + c, v);
+      }
+    }
+  }
+}
+
+/* dL/dg [kh][kw][ci][co] for y = conv(x, g) as in `patch_forward` (without bias and ReLU: dy is the gradient at the conv's output). */
+__attribute__((export_name("patch_filter_gradient")))
+void patch_filter_gradient(const float* x, int n, int h, int w, int ci, const float* dy, int oh, int ow, int co,
+                           int kh, int kw, int sh, int sw, int top, int left, float* dg, float* scratch) {
+  int taps = kh * kw * ci, width = (taps + 3) & ~3;
+  float* rows = scratch;                       /* [PATCH_ROWS][width] */
+  float* gradient = rows + PATCH_ROWS * width;  /* [width][co] */
+  zero_floats(gradient, width * co);
+  int total = n * oh * ow;
+  for (int first = 0; first < total; first += PATCH_ROWS) {
+    int count = total - first < PATCH_ROWS ? total - first : PATCH_ROWS;
+    gather_patches(x, h, w, ci, oh, ow, kh, kw, sh, sw, top, left, first, count, rows, width);
+    product_transposed(rows, dy + first * co, gradient, count, width, co);
+  }
+  copy_floats(dg, gradient, taps * co);
 }

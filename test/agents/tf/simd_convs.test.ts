@@ -1,0 +1,132 @@
+/**
+ * The project's SIMD conv kernels (agents/tf/simd_convs.ts): that the wasm backend's
+ * convs and filter gradients take them where they apply, and that they agree with
+ * the cpu backend's direct convs on shapes that exercise every edge: for Winograd,
+ * partial 4x4 patches, zero padding on every side, a last partial block of patches;
+ * for patches, strides 1 and 2, 'same' padding, filters 1x1 to 5x5, channel counts
+ * that are not multiples of 4; batch 1 and 7.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Random } from '../../../common/random.ts';
+import { setupBackend } from '../../../agents/tf/backend.ts';
+import { SimdConvs, simdConvMethod } from '../../../agents/tf/simd_convs.ts';
+import { relativeError } from '../fixtures.ts';
+
+type Padding = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+
+
+/** The conv, the fused conv (bias + ReLU) and the gradients of both, from plain arrays, on one backend. */
+async function convAndGradients(backend: 'wasm' | 'cpu', x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: Padding): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const [a, w, b] = [tf.tensor(x.dataSync(), x.shape), tf.tensor(filter.dataSync(), filter.shape), tf.tensor(bias.dataSync(), bias.shape)];
+    const conv = (input: tf.Tensor, weights: tf.Tensor) => tf.conv2d(input as tf.Tensor4D, weights as tf.Tensor4D, stride, pad);
+    // A non-uniform upstream gradient: each output weighted by a fixed pattern.
+    const loss = (input: tf.Tensor, weights: tf.Tensor) => {
+      const y = conv(input, weights);
+      return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+    };
+    const fusedLoss = (input: tf.Tensor, weights: tf.Tensor, offsets: tf.Tensor) =>
+      tf.sum(tf.square(tf.fused.conv2d({ x: input as tf.Tensor4D, filter: weights as tf.Tensor4D, strides: stride, pad, bias: offsets, activation: 'relu' })));
+    const outputs = [conv(a, w), ...tf.grads(loss)([a, w]), ...tf.grads(fusedLoss)([a, w, b])];
+    return outputs.map((t) => t.dataSync().slice() as Float32Array);
+  });
+}
+
+beforeAll(async () => {
+  await setupBackend('wasm', { threads: 1 });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+afterAll(async () => {
+  await tf.setBackend('wasm');
+});
+
+describe('simdConvMethod', () => {
+  const info = (filter: number, stride: number, inChannels: number, outChannels: number, dilation = 1) =>
+    tf.backend_util.computeConv2DInfo([2, 12, 12, inChannels], [filter, filter, inChannels, outChannels], stride, dilation, 'valid');
+  it('takes 3x3 stride-1 convs with input channels in 4s and output channels in 8s by Winograd', () => {
+    expect(simdConvMethod(info(3, 1, 32, 32))).toBe('winograd');
+    expect(simdConvMethod(info(3, 1, 4, 8))).toBe('winograd');
+  });
+  it('takes other convs with output channels in 8s by patches', () => {
+    expect(simdConvMethod(info(3, 2, 9, 32))).toBe('patches'); // the encoder's first layer
+    expect(simdConvMethod(info(5, 1, 32, 32))).toBe('patches');
+    expect(simdConvMethod(info(3, 1, 9, 32))).toBe('patches');
+  });
+  it('leaves output channels not in 8s and dilated convs to XNNPACK', () => {
+    expect(simdConvMethod(info(3, 1, 32, 12))).toBe(null);
+    expect(simdConvMethod(info(3, 1, 32, 32, 2))).toBe(null);
+  });
+});
+
+describe('SIMD convs on wasm match the cpu backend', () => {
+  const rng = Random.derive(20261127, 'simd-convs');
+  const cases: { batch: number; height: number; width: number; size: number; stride: number; inChannels: number; outChannels: number; pad: Padding }[] = [
+    // Winograd
+    { batch: 1, height: 6, width: 6, size: 3, stride: 1, inChannels: 4, outChannels: 8, pad: 'valid' }, // one whole 4x4 patch
+    { batch: 7, height: 9, width: 13, size: 3, stride: 1, inChannels: 8, outChannels: 16, pad: 'valid' }, // partial patches on both edges
+    { batch: 1, height: 11, width: 5, size: 3, stride: 1, inChannels: 32, outChannels: 32, pad: 'same' },
+    { batch: 7, height: 10, width: 7, size: 3, stride: 1, inChannels: 12, outChannels: 8, pad: 'same' }, // 7 x 9 = 63 patches: a partial last block
+    { batch: 3, height: 8, width: 9, size: 3, stride: 1, inChannels: 4, outChannels: 24, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+    // Patches
+    { batch: 7, height: 15, width: 12, size: 3, stride: 2, inChannels: 9, outChannels: 32, pad: 'valid' }, // the encoder's first layer
+    { batch: 1, height: 9, width: 10, size: 3, stride: 2, inChannels: 3, outChannels: 8, pad: 'same' },
+    { batch: 7, height: 8, width: 7, size: 5, stride: 1, inChannels: 5, outChannels: 16, pad: 'same' },
+    { batch: 2, height: 6, width: 5, size: 1, stride: 2, inChannels: 6, outChannels: 8, pad: 'valid' },
+    { batch: 1, height: 7, width: 9, size: 2, stride: 1, inChannels: 4, outChannels: 8, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  ];
+  it.each(cases)('batch $batch, $height x $width x $inChannels -> $outChannels, $size x $size stride $stride, $pad', async ({ batch, height, width, size, stride, inChannels, outChannels, pad }) => {
+    const forward = vi.spyOn(SimdConvs.prototype, 'forward');
+    const filterGradient = vi.spyOn(SimdConvs.prototype, 'filterGradient');
+    const x = tf.randomNormal([batch, height, width, inChannels], 0, 1, 'float32', rng.int(1e9)) as tf.Tensor4D;
+    const filter = tf.randomNormal([size, size, inChannels, outChannels], 0, 1, 'float32', rng.int(1e9)) as tf.Tensor4D;
+    const bias = tf.randomNormal([outChannels], 0, 1, 'float32', rng.int(1e9)) as tf.Tensor1D;
+    const wasm = await convAndGradients('wasm', x, filter, bias, stride, pad);
+    const cpu = await convAndGradients('cpu', x, filter, bias, stride, pad);
+    await tf.setBackend('wasm');
+    tf.dispose([x, filter, bias]);
+    // At least the conv and the fused conv forward, and the filter gradient of each.
+    expect(forward.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(filterGradient).toHaveBeenCalledTimes(2);
+    for (const [index, values] of wasm.entries()) expect(relativeError(values, cpu[index]), `output ${index}`).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('leaves no tensor and no wasm buffer behind', async () => {
+    const x = tf.randomNormal([2, 9, 9, 8]) as tf.Tensor4D;
+    const filter = tf.randomNormal([3, 3, 8, 8]) as tf.Tensor4D;
+    const before = tf.memory();
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const buffersBefore = backend.numDataIds();
+    tf.tidy(() => {
+      tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')))([x, filter]);
+    });
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(backend.numDataIds()).toBe(buffersBefore);
+    tf.dispose([x, filter]);
+  });
+});
+
+describe('convs.wasm', () => {
+  const folder = fileURLToPath(new URL('../../../agents/tf/simd/', import.meta.url));
+  const clang = spawnSync('clang-14', ['--version']).status === 0 && spawnSync('llvm-objdump-14', ['--version']).status === 0;
+  it.skipIf(!clang)('is what build.sh makes of convs.c (runs where clang-14 and lld-14 are installed)', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'rad-simd-convs-'));
+    try {
+      const built = join(directory, 'convs.wasm');
+      execFileSync(join(folder, 'build.sh'), [built], { stdio: 'pipe' });
+      expect(Buffer.compare(readFileSync(built), readFileSync(join(folder, 'convs.wasm')))).toBe(0);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
