@@ -8,6 +8,7 @@
  *   machine (best of 15, interleaved in one process).
  * - Patches (im2col) times the filter for other convs whose output channels come in
  *   8s: the encoder's stride-2 first layer and its filter gradient.
+ * - The ReLU's gradient fused with the bias gradient of a conv layer.
  * `npm run bench -- conv` prints every layer's figures. Sums run in a fixed order, so
  * results are deterministic; they differ from a direct conv's by rounding (relative
  * error about 1e-6 at these sizes, see test/agents/tf/simd_convs.test.ts).
@@ -36,6 +37,7 @@ interface ConvExports {
     x: number, n: number, h: number, w: number, inChannels: number, filter: number, kh: number, kw: number, sh: number, sw: number,
     bias: number, relu: number, y: number, outHeight: number, outWidth: number, outChannels: number, top: number, left: number, scratch: number,
   ): void;
+  relu_bias_gradient(dy: number, y: number, g: number, bias: number, rows: number, channels: number, sums: number): void;
   patch_filter_gradient(
     x: number, n: number, h: number, w: number, inChannels: number, dy: number, outHeight: number, outWidth: number, outChannels: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number, gradient: number, scratch: number,
@@ -146,5 +148,22 @@ export class SimdConvs {
       this.free(scratch);
     }
     return gradient;
+  }
+
+  /**
+   * For y = relu(conv(x, W) + b), channels last, and the upstream gradient dy:
+   * [g, dL/db] with g = dy * 1[y > 0] (dL/d(conv + b)) and dL/db the sum of g over
+   * every axis but the last, accumulated in float64 row after row.
+   */
+  reluBiasGradient(dy: TensorInfo, y: TensorInfo): [TensorInfo, TensorInfo] {
+    const channels = y.shape[y.shape.length - 1];
+    const rows = y.shape.reduce((a, b) => a * b, 1) / channels;
+    const g = this.allocate(y.shape);
+    const bias = this.allocate([channels]);
+    // float64 sums: two float32 slots each.
+    const sums = this.allocate([2 * channels]);
+    this.kernels.relu_bias_gradient(this.offset(dy), this.offset(y), this.offset(g), this.offset(bias), rows, channels, this.offset(sums));
+    this.free(sums);
+    return [g, bias];
   }
 }

@@ -129,7 +129,7 @@ export class WasmConvMath {
   }
 
   /** The project's SIMD conv kernels on this backend's heap (made on first use). */
-  private simd(): SimdConvs {
+  simd(): SimdConvs {
     this.simdConvs ??= new SimdConvs(this.backend);
     return this.simdConvs;
   }

@@ -20,7 +20,6 @@ async function oneUpdate(backend: 'wasm' | 'cpu') {
   return { metrics, state };
 }
 
-
 describe('wasm against cpu', () => {
   it('gives the same losses and gradients for one update', async () => {
     const cpu = await oneUpdate('cpu');

@@ -453,3 +453,36 @@ void patch_filter_gradient(const float* x, int n, int h, int w, int ci, const fl
   }
   copy_floats(dg, gradient, taps * co);
 }
+
+/* ---- The ReLU's gradient and the bias gradient of a conv layer ---- */
+
+/*
+ * For y = relu(z), z = conv(x, g) + bias (channels last, `rows` pixels of `channels`
+ * values) and the upstream gradient dy: g = dy * 1[y > 0] (dL/dz) and into `bias`
+ * the sum of g over the rows (dL/dbias), accumulated per channel in float64, row
+ * after row, as a plain loop would (so the sums are the same bits).
+ * `sums`: scratch of `channels` doubles.
+ */
+__attribute__((export_name("relu_bias_gradient")))
+void relu_bias_gradient(const float* dy, const float* y, float* g, float* bias, int rows, int channels, double* sums) {
+  for (int c = 0; c < channels; c++) sums[c] = 0;
+  int vectors = channels & ~3;
+  V one = SPLAT(1), zero = SPLAT(0);
+  for (int r = 0; r < rows; r++) {
+    int offset = r * channels;
+    int c = 0;
+    for (; c < vectors; c += 4) {
+      V value = MUL(LOAD(dy + offset + c), wasm_v128_and(wasm_f32x4_gt(LOAD(y + offset + c), zero), one));
+      STORE(g + offset + c, value);
+      V high = wasm_i32x4_shuffle(value, value, 2, 3, 0, 1);
+      wasm_v128_store(sums + c, wasm_f64x2_add(wasm_v128_load(sums + c), wasm_f64x2_promote_low_f32x4(value)));
+      wasm_v128_store(sums + c + 2, wasm_f64x2_add(wasm_v128_load(sums + c + 2), wasm_f64x2_promote_low_f32x4(high)));
+    }
+    for (; c < channels; c++) {
+      float value = dy[offset + c] * (y[offset + c] > 0 ? 1.0f : 0.0f);
+      g[offset + c] = value;
+      sums[c] += value;
+    }
+  }
+  for (int c = 0; c < channels; c++) bias[c] = (float)sums[c];
+}

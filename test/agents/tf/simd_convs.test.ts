@@ -16,10 +16,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { Random } from '../../../common/random.ts';
 import { setupBackend } from '../../../agents/tf/backend.ts';
 import { SimdConvs, simdConvMethod } from '../../../agents/tf/simd_convs.ts';
+import { RELU_BIAS_GRADIENT } from '../../../agents/tf/wasm_kernels.ts';
 import { relativeError } from '../fixtures.ts';
 
 type Padding = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
-
 
 /** The conv, the fused conv (bias + ReLU) and the gradients of both, from plain arrays, on one backend. */
 async function convAndGradients(backend: 'wasm' | 'cpu', x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: Padding): Promise<Float32Array[]> {
@@ -113,6 +113,26 @@ describe('SIMD convs on wasm match the cpu backend', () => {
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect(backend.numDataIds()).toBe(buffersBefore);
     tf.dispose([x, filter]);
+  });
+});
+
+describe('the fused ReLU and bias gradient', () => {
+  it.each([32, 6])('gives g = dy * 1[y > 0] and float64 row-by-row sums over %i channels, bit for bit', (channels) => {
+    const rng = Random.derive(5, `relu-bias-${channels}`);
+    const shape = [3, 5, 7, channels];
+    const size = shape.reduce((a, b) => a * b, 1);
+    const dyValues = rng.fillNormal(new Float32Array(size)) as Float32Array;
+    const yValues = rng.fillNormal(new Float32Array(size)) as Float32Array;
+    const expectedG = new Float32Array(size);
+    const sums = new Float64Array(channels);
+    for (let i = 0; i < size; i++) {
+      expectedG[i] = dyValues[i] * (yValues[i] > 0 ? 1 : 0);
+      sums[i % channels] += expectedG[i];
+    }
+    const [g, bias] = tf.tidy(() => tf.engine().runKernel(RELU_BIAS_GRADIENT, { dy: tf.tensor(dyValues, shape), y: tf.tensor(yValues, shape) }, {}) as tf.Tensor[]);
+    expect(Array.from(g.dataSync())).toEqual(Array.from(expectedG));
+    expect(Array.from(bias.dataSync())).toEqual(Array.from(Float32Array.from(sums)));
+    tf.dispose([g, bias]);
   });
 });
 

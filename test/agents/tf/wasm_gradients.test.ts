@@ -12,7 +12,6 @@ import { relativeError } from '../fixtures.ts';
 
 type Inputs = { values: Float32Array; shape: number[] }[];
 
-
 /** Runs `f` on one backend from plain arrays and returns its outputs as plain arrays. */
 async function evaluate(backend: 'wasm' | 'cpu', inputs: Inputs, f: (...x: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
   await tf.setBackend(backend);
