@@ -56,7 +56,7 @@ export class CurlLoss implements AuxiliaryLoss {
       const keys = context.prepared[0] as tf.Tensor2D;
       if (!keys) throw new Error('CurlLoss.loss: no keys; the agent must call prepare() first');
       const queries = context.anchorFeatures;
-      // q W k^T with untransposed products (see nets/linear.ts): (q W) [N, D] @ k^T [D, N].
+      // q W k^T: (q W) [N, D] @ k^T [D, N] (k is the target encoder's: no gradient reaches it).
       const logits = matMul(matMul(queries, this.parameters.get('curl/W') as tf.Tensor2D), tf.transpose(keys), { inputGradient: true });
       const shifted = tf.sub(logits, tf.max(logits, 1, true));
       const count = queries.shape[0];

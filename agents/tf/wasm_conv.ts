@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { SimdConvs, simdConvMethod } from './simd_convs.ts';
+import { SimdKernels, simdConvMethod } from './simd_kernels.ts';
 
 export type TensorInfo = tf.TensorInfo;
 export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
@@ -67,7 +67,7 @@ export function convMacs(info: tf.backend_util.Conv2DInfo): number {
 }
 
 export class WasmConvMath {
-  private simdConvs: SimdConvs | null = null;
+  private simdKernels: SimdKernels | null = null;
 
   constructor(
     readonly backend: BackendWasm,
@@ -128,15 +128,15 @@ export class WasmConvMath {
     this.backend.dataIdMap.delete(alias.dataId);
   }
 
-  /** The project's SIMD conv kernels on this backend's heap (made on first use). */
-  simd(): SimdConvs {
-    this.simdConvs ??= new SimdConvs(this.backend);
-    return this.simdConvs;
+  /** The project's SIMD kernels on this backend's heap (made on first use). */
+  simd(): SimdKernels {
+    this.simdKernels ??= new SimdKernels(this.backend);
+    return this.simdKernels;
   }
 
   /**
    * A forward conv kernel (Conv2D, or FusedConv2D with a bias and a linear or ReLU
-   * activation): by the project's SIMD kernels where they apply (simd_convs.ts), else by `original`.
+   * activation): by the project's SIMD kernels where they apply (simd_kernels.ts), else by `original`.
    */
   forward(inputs: Record<string, TensorInfo | undefined>, attrs: Record<string, unknown>, original: KernelFunction): TensorInfo {
     const { x, filter, bias, preluActivationWeights } = inputs;
@@ -151,7 +151,7 @@ export class WasmConvMath {
         attrs.pad as Padding,
         attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
       );
-      if (simdConvMethod(info) !== null) return this.simd().forward(x, filter, bias ?? null, activation === 'relu', info);
+      if (simdConvMethod(info) !== null) return this.simd().convForward(x, filter, bias ?? null, activation === 'relu', info);
     }
     return original({ inputs: inputs as Record<string, TensorInfo>, backend: this.backend, attrs });
   }
@@ -165,7 +165,7 @@ export class WasmConvMath {
       dilations,
       pad,
     );
-    if (simdConvMethod(info) === 'winograd') return this.simd().forward(x, filter, null, false, info);
+    if (simdConvMethod(info) === 'winograd') return this.simd().convForward(x, filter, null, false, info);
     return this.forwardKernel({
       inputs: { x, filter },
       backend: this.backend,
@@ -177,7 +177,7 @@ export class WasmConvMath {
   filterGradient(x: TensorInfo, dy: TensorInfo, filterShape: number[], attrs: ConvAttributes): TensorInfo {
     checkChannelsLast('Conv2DBackpropFilter', attrs.dataFormat);
     const info = convGeometry(x.shape, filterShape, attrs);
-    if (simdConvMethod(info) !== null) return this.simd().filterGradient(x, dy, info);
+    if (simdConvMethod(info) !== null) return this.simd().convFilterGradient(x, dy, info);
     const { batchSize: n, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
     const top = info.padInfo.top;

@@ -9,9 +9,9 @@
  * - Sum over leading axes (a bias gradient: [N, H, W, C] -> [C]): wasm's Sum first
  *   transposes the reduced axes to the end, a full copy of the tensor; summing whole
  *   rows in place skips it. Other reductions go to wasm's own Sum.
- * - BatchMatMul with transposeA / transposeB: wasm runs those in a plain loop 8-20x
- *   slower than its XNNPACK product (see agents/nets/linear.ts); the operand is
- *   transposed explicitly and the fast product does the rest.
+ * - BatchMatMul on the project's SIMD product (simd_kernels.ts), which takes
+ *   transposed operands at no cost: wasm runs those in a plain loop 8-20x slower
+ *   than its XNNPACK product.
  * - Identity sharing its input's memory (as the cpu backend's does) instead of
  *   copying it: tfjs clones every tensor a custom gradient saves for the backward
  *   pass through Identity, so the encoder's activations were copied once more.
@@ -197,30 +197,23 @@ function sharedIdentity(original: KernelFunction) {
   };
 }
 
-/** a^T / b^T made explicit (wasm's Transpose), then wasm's untransposed (XNNPACK) product. */
-function explicitTransposeMatMul(original: KernelFunction, transpose: KernelFunction) {
+/**
+ * float32 products of rank 2 or 3 (batch equal or 1) on the project's SIMD kernel,
+ * transposed operands included; anything else (other dtypes, other batch shapes) on
+ * wasm's own.
+ */
+function simdMatMul(original: KernelFunction) {
   return (args: KernelArguments): TensorInfo => {
     const a = required(args, 'BatchMatMul', 'a');
     const b = required(args, 'BatchMatMul', 'b');
     const { transposeA, transposeB } = args.attrs as { transposeA?: boolean; transposeB?: boolean };
-    if (!transposeA && !transposeB) return original(args as Parameters<KernelFunction>[0]);
-    const made: TensorInfo[] = [];
-    const swapLastAxes = (x: TensorInfo): TensorInfo => {
-      const rank = x.shape.length;
-      const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
-      const out = transpose({ inputs: { x }, backend: args.backend, attrs: { perm } });
-      made.push(out);
-      return out;
-    };
-    try {
-      return original({
-        inputs: { a: transposeA ? swapLastAxes(a) : a, b: transposeB ? swapLastAxes(b) : b },
-        backend: args.backend,
-        attrs: { ...args.attrs, transposeA: false, transposeB: false },
-      });
-    } finally {
-      for (const info of made) args.backend.disposeData(info.dataId);
+    const ranks = (a.shape.length === 2 || a.shape.length === 3) && (b.shape.length === 2 || b.shape.length === 3);
+    const batchA = a.shape.length === 3 ? a.shape[0] : 1;
+    const batchB = b.shape.length === 3 ? b.shape[0] : 1;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || !ranks || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
+      return original(args as Parameters<KernelFunction>[0]);
     }
+    return mathFor(args.backend).simd().matMul(a, b, transposeA === true, transposeB === true);
   };
 }
 
@@ -230,7 +223,7 @@ export const RELU_BIAS_GRADIENT = 'RadReluBiasGradient';
 /**
  * For y = relu(z) with z = conv(x, W) + b (channels last) and the upstream gradient
  * dy: g = dy * 1[y > 0] (dL/dz) and the sum of g over every axis but the last
- * (dL/db), in one SIMD pass with float64 accumulators (simd_convs.ts). Measured at
+ * (dL/db), in one SIMD pass with float64 accumulators (simd_kernels.ts). Measured at
  * [128, 37, 37, 32]: Step + Multiply + a product with a row of ones took ~45 ms
  * (XNNPACK packs the [N*H*W, 32] operand before the product), a plain loop ~10 ms.
  */
@@ -278,10 +271,7 @@ export function installWasmKernels(convThreads: ConvThreads | null): void {
   if (sum != null) replaceKernel('Sum', leadingAxesSum(sum.kernelFunc as unknown as KernelFunction));
   replaceKernel(RELU_BIAS_GRADIENT, reluBiasGradientKernel);
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
-  const transpose = tf.getKernel('Transpose', 'wasm');
-  if (matMul != null && transpose != null) {
-    replaceKernel('BatchMatMul', explicitTransposeMatMul(matMul.kernelFunc as unknown as KernelFunction, transpose.kernelFunc as unknown as KernelFunction));
-  }
+  if (matMul != null) replaceKernel('BatchMatMul', simdMatMul(matMul.kernelFunc as unknown as KernelFunction));
   const identity = tf.getKernel('Identity', 'wasm');
   if (identity != null) replaceKernel('Identity', sharedIdentity(identity.kernelFunc as unknown as KernelFunction));
   installed = true;

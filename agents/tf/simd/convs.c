@@ -1,9 +1,9 @@
 /*
  * The project's conv kernels for tfjs's wasm backend, in WebAssembly SIMD
- * (agents/tf/simd_convs.ts loads them). Tensors are NHWC float32 in the memory this
+ * (agents/tf/simd_kernels.ts loads them). Tensors are NHWC float32 in the memory this
  * module imports (the backend's heap); the caller passes offsets. Nothing here uses
  * the stack or static data: every buffer is the caller's, so the imported memory is
- * only touched where told. Build: agents/tf/simd/build.sh.
+ * only touched where told. Build: agents/tf/simd/build.sh (with matmul.c).
  *
  * Two ways to a conv, both on the same 4x8 register-blocked products:
  *
@@ -24,6 +24,7 @@
  *    product of the rows' transpose with dy. Output channels in multiples of 8.
  */
 #include <wasm_simd128.h>
+#include "block.h"
 
 typedef v128_t V;
 #define ADD wasm_f32x4_add
@@ -154,18 +155,6 @@ static void gradient_transform(const float* dy, int oh, int ow, int co, int y0, 
   }
 }
 
-/* A 4x8 block of a product in 8 registers: c_ij += a_i b_j for 4 scalars a and 8 floats b (two vectors). */
-#define ZERO_4X8 \
-  V c00 = SPLAT(0), c01 = SPLAT(0), c10 = SPLAT(0), c11 = SPLAT(0); \
-  V c20 = SPLAT(0), c21 = SPLAT(0), c30 = SPLAT(0), c31 = SPLAT(0);
-#define STEP_4X8(a0, a1, a2, a3, load0, load1) { \
-  V b0 = load0, b1 = load1; \
-  V x0 = SPLAT(a0), x1 = SPLAT(a1), x2 = SPLAT(a2), x3 = SPLAT(a3); \
-  c00 = ADD(c00, MUL(x0, b0)); c01 = ADD(c01, MUL(x0, b1)); \
-  c10 = ADD(c10, MUL(x1, b0)); c11 = ADD(c11, MUL(x1, b1)); \
-  c20 = ADD(c20, MUL(x2, b0)); c21 = ADD(c21, MUL(x2, b1)); \
-  c30 = ADD(c30, MUL(x3, b0)); c31 = ADD(c31, MUL(x3, b1)); }
-
 /* c[rows][co] = a[rows][ci] b[ci][co], for rows % 4 == 0 and co % 8 == 0 (4x8 register block). */
 static void product(const float* a, const float* b, float* c, int rows, int ci, int co) {
   for (int r = 0; r < rows; r += 4) {
@@ -174,17 +163,9 @@ static void product(const float* a, const float* b, float* c, int rows, int ci, 
       ZERO_4X8
       const float* bk = b + n;
       for (int k = 0; k < ci; k++, bk += co) {
-        STEP_4X8(a0[k], a0[ci + k], a0[2 * ci + k], a0[3 * ci + k], LOAD(bk), LOAD(bk + 4))
+        STEP_4X8(SPLAT(a0[k]), SPLAT(a0[ci + k]), SPLAT(a0[2 * ci + k]), SPLAT(a0[3 * ci + k]), LOAD(bk), LOAD(bk + 4))
       }
-      float* cr = c + r * co + n;
-      STORE(cr, c00);
-      STORE(cr + 4, c01);
-      STORE(cr + co, c10);
-      STORE(cr + co + 4, c11);
-      STORE(cr + 2 * co, c20);
-      STORE(cr + 2 * co + 4, c21);
-      STORE(cr + 3 * co, c30);
-      STORE(cr + 3 * co + 4, c31);
+      STORE_4X8(c + r * co + n, co)
     }
   }
 }
@@ -196,17 +177,11 @@ static void product_transposed(const float* a, const float* b, float* c, int row
       ZERO_4X8
       for (int r = 0; r < rows; r++) {
         const float* ar = a + r * ci + i;
-        STEP_4X8(ar[0], ar[1], ar[2], ar[3], LOAD(b + r * co + n), LOAD(b + r * co + n + 4))
+        STEP_4X8(SPLAT(ar[0]), SPLAT(ar[1]), SPLAT(ar[2]), SPLAT(ar[3]), LOAD(b + r * co + n), LOAD(b + r * co + n + 4))
       }
       float* cr = c + i * co + n;
-      STORE(cr, ADD(LOAD(cr), c00));
-      STORE(cr + 4, ADD(LOAD(cr + 4), c01));
-      STORE(cr + co, ADD(LOAD(cr + co), c10));
-      STORE(cr + co + 4, ADD(LOAD(cr + co + 4), c11));
-      STORE(cr + 2 * co, ADD(LOAD(cr + 2 * co), c20));
-      STORE(cr + 2 * co + 4, ADD(LOAD(cr + 2 * co + 4), c21));
-      STORE(cr + 3 * co, ADD(LOAD(cr + 3 * co), c30));
-      STORE(cr + 3 * co + 4, ADD(LOAD(cr + 3 * co + 4), c31));
+      LOAD_ADD_4X8(cr, co)
+      STORE_4X8(cr, co)
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The project's SIMD conv kernels (agents/tf/simd_convs.ts): that the wasm backend's
+ * The project's SIMD kernels (agents/tf/simd_kernels.ts): that the wasm backend's
  * convs and filter gradients take them where they apply, and that they agree with
  * the cpu backend's direct convs on shapes that exercise every edge: for Winograd,
  * partial 4x4 patches, zero padding on every side, a last partial block of patches;
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Random } from '../../../common/random.ts';
 import { setupBackend } from '../../../agents/tf/backend.ts';
-import { SimdConvs, simdConvMethod } from '../../../agents/tf/simd_convs.ts';
+import { SimdKernels, simdConvMethod } from '../../../agents/tf/simd_kernels.ts';
 import { RELU_BIAS_GRADIENT } from '../../../agents/tf/wasm_kernels.ts';
 import { relativeError } from '../fixtures.ts';
 
@@ -86,8 +86,8 @@ describe('SIMD convs on wasm match the cpu backend', () => {
     { batch: 1, height: 7, width: 9, size: 2, stride: 1, inChannels: 4, outChannels: 8, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   ];
   it.each(cases)('batch $batch, $height x $width x $inChannels -> $outChannels, $size x $size stride $stride, $pad', async ({ batch, height, width, size, stride, inChannels, outChannels, pad }) => {
-    const forward = vi.spyOn(SimdConvs.prototype, 'forward');
-    const filterGradient = vi.spyOn(SimdConvs.prototype, 'filterGradient');
+    const forward = vi.spyOn(SimdKernels.prototype, 'convForward');
+    const filterGradient = vi.spyOn(SimdKernels.prototype, 'convFilterGradient');
     const x = tf.randomNormal([batch, height, width, inChannels], 0, 1, 'float32', rng.int(1e9)) as tf.Tensor4D;
     const filter = tf.randomNormal([size, size, inChannels, outChannels], 0, 1, 'float32', rng.int(1e9)) as tf.Tensor4D;
     const bias = tf.randomNormal([outChannels], 0, 1, 'float32', rng.int(1e9)) as tf.Tensor1D;
@@ -116,6 +116,35 @@ describe('SIMD convs on wasm match the cpu backend', () => {
   });
 });
 
+describe('matrix products on wasm match the cpu backend', () => {
+  const rng = Random.derive(11, 'simd-matmul');
+  // Edges of the 4x8 blocks and of the 256-term and 128-row blocks; both transposes; batches.
+  const cases: { a: number[]; b: number[]; transposeA: boolean; transposeB: boolean }[] = [
+    { a: [1, 1], b: [1, 1], transposeA: false, transposeB: false },
+    { a: [5, 3], b: [3, 9], transposeA: false, transposeB: false },
+    { a: [9, 300], b: [300, 17], transposeA: false, transposeB: false },
+    { a: [300, 130], b: [300, 8], transposeA: true, transposeB: false },
+    { a: [7, 40], b: [50, 40], transposeA: false, transposeB: true },
+    { a: [260, 6], b: [13, 260], transposeA: true, transposeB: true },
+    { a: [3, 4, 5], b: [3, 5, 6], transposeA: false, transposeB: false },
+    { a: [1, 5, 4], b: [2, 6, 5], transposeA: true, transposeB: true }, // a broadcast over b's batch
+  ];
+  it.each(cases)('$a x $b, transposes $transposeA $transposeB', async ({ a, b, transposeA, transposeB }) => {
+    const product = vi.spyOn(SimdKernels.prototype, 'matMul');
+    const values = (shape: number[]) => rng.fillNormal(new Float32Array(shape.reduce((x, y) => x * y, 1))) as Float32Array;
+    const [aValues, bValues] = [values(a), values(b)];
+    const run = async (backend: 'wasm' | 'cpu') => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => tf.matMul(tf.tensor(aValues, a), tf.tensor(bValues, b), transposeA, transposeB).dataSync().slice() as Float32Array);
+    };
+    const wasm = await run('wasm');
+    const cpu = await run('cpu');
+    await tf.setBackend('wasm');
+    expect(product).toHaveBeenCalledTimes(1);
+    expect(relativeError(wasm, cpu)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
 describe('the fused ReLU and bias gradient', () => {
   it.each([32, 6])('gives g = dy * 1[y > 0] and float64 row-by-row sums over %i channels, bit for bit', (channels) => {
     const rng = Random.derive(5, `relu-bias-${channels}`);
@@ -136,15 +165,15 @@ describe('the fused ReLU and bias gradient', () => {
   });
 });
 
-describe('convs.wasm', () => {
+describe('kernels.wasm', () => {
   const folder = fileURLToPath(new URL('../../../agents/tf/simd/', import.meta.url));
   const clang = spawnSync('clang-14', ['--version']).status === 0 && spawnSync('llvm-objdump-14', ['--version']).status === 0;
-  it.skipIf(!clang)('is what build.sh makes of convs.c (runs where clang-14 and lld-14 are installed)', () => {
+  it.skipIf(!clang)('is what build.sh makes of convs.c and matmul.c (runs where clang-14 and lld-14 are installed)', () => {
     const directory = mkdtempSync(join(tmpdir(), 'rad-simd-convs-'));
     try {
-      const built = join(directory, 'convs.wasm');
+      const built = join(directory, 'kernels.wasm');
       execFileSync(join(folder, 'build.sh'), [built], { stdio: 'pipe' });
-      expect(Buffer.compare(readFileSync(built), readFileSync(join(folder, 'convs.wasm')))).toBe(0);
+      expect(Buffer.compare(readFileSync(built), readFileSync(join(folder, 'kernels.wasm')))).toBe(0);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
