@@ -39,10 +39,30 @@ interface ConvWorker {
   request: number;
 }
 
-/** Sizes of the batch parts: as equal as possible, the first ones one larger. */
+/**
+ * How much more of a batch the main thread takes than each worker: a worker's part
+ * also costs two copies on its side (into its heap, and its result out), so with
+ * equal parts the main thread waited for the worker. Measured in a SAC+CURL update
+ * at batch 128 with 2 threads: 15.8 ms per batch item on the main thread, 18.6 on
+ * the worker (copies included), a ratio of 1.18.
+ */
+export const MAIN_THREAD_SHARE = 1.18;
+
+/**
+ * Sizes of the batch parts, the main thread's first: in proportion to
+ * MAIN_THREAD_SHARE for the main thread and 1 for each worker, rounded down, the
+ * items left going to the parts with the largest fractions (ties: the first
+ * parts). Depends only on its arguments.
+ */
 export function splitBatch(batch: number, parts: number): number[] {
-  const base = Math.floor(batch / parts);
-  return Array.from({ length: parts }, (_, i) => base + (i < batch % parts ? 1 : 0));
+  const weights = Array.from({ length: parts }, (_, i) => (i === 0 ? MAIN_THREAD_SHARE : 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const shares = weights.map((weight) => (batch * weight) / total);
+  const counts = shares.map(Math.floor);
+  const left = batch - counts.reduce((a, b) => a + b, 0);
+  const byFraction = shares.map((share, i) => [share - Math.floor(share), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let k = 0; k < left; k++) counts[byFraction[k][1]]++;
+  return counts;
 }
 
 async function startWorker(): Promise<ConvWorker> {

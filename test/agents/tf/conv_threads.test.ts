@@ -8,15 +8,21 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { setupBackend } from '../../../agents/tf/backend.ts';
-import { splitBatch } from '../../../agents/tf/conv_threads.ts';
+import { MAIN_THREAD_SHARE, splitBatch } from '../../../agents/tf/conv_threads.ts';
 import { convThreadStats } from '../../../agents/tf/wasm_kernels.ts';
 import { Random } from '../../../common/random.ts';
 
 describe('splitBatch', () => {
-  it('cuts a batch into parts that differ by at most one item and cover it', () => {
-    expect(splitBatch(128, 2)).toEqual([64, 64]);
+  it('cuts a batch into parts that cover it, the main thread taking MAIN_THREAD_SHARE times a worker part', () => {
+    expect(splitBatch(128, 2)).toEqual([69, 59]);
     expect(splitBatch(7, 2)).toEqual([4, 3]);
     expect(splitBatch(10, 3)).toEqual([4, 3, 3]);
+    expect(splitBatch(2, 2)).toEqual([1, 1]);
+    for (const [batch, parts] of [[128, 2], [512, 2], [33, 3], [5, 4]]) {
+      const counts = splitBatch(batch, parts);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(batch);
+      expect(Math.abs(counts[0] / Math.max(counts[1], 1) - MAIN_THREAD_SHARE)).toBeLessThan(parts / Math.max(counts[1], 1) + 0.01);
+    }
   });
 });
 
