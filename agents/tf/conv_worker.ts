@@ -32,7 +32,7 @@ export interface JobTensor {
 }
 
 export interface ConvJob {
-  op: 'forward' | 'inputGradient' | 'filterGradient';
+  op: 'forward' | 'inputGradient' | 'filterGradient' | 'matMul';
   /** For 'forward': the wasm kernel to run ('Conv2D' or 'FusedConv2D') with `attrs`. */
   kernel?: string;
   attrs: Record<string, unknown>;
@@ -69,6 +69,8 @@ function runJob(math: WasmConvMath, job: ConvJob, data: Float32Array): void {
       result = math.inputGradient(tensors.dy, tensors.filter, job.targetShape ?? [], job.attrs as unknown as ConvAttributes);
     } else if (job.op === 'filterGradient') {
       result = math.filterGradient(tensors.x, tensors.dy, job.targetShape ?? [], job.attrs as unknown as ConvAttributes);
+    } else if (job.op === 'matMul') {
+      result = math.simd().matMul(tensors.a, tensors.b, job.attrs.transposeA === true, job.attrs.transposeB === true);
     } else {
       throw new Error(`conv worker: unknown op '${String((job as ConvJob).op)}'`);
     }

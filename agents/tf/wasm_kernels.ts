@@ -17,7 +17,7 @@
  *   pass through Identity, so the encoder's activations were copied once more.
  * - ReluBiasGradient (this project's own kernel, see reluBiasGradient): the ReLU's
  *   backprop fused with the bias gradient, one pass instead of Step + Multiply + a sum.
- * Small convs (under SPLIT_MIN_MACS per thread) stay on the main thread.
+ * Small convs and products (under SPLIT_MIN_MACS per thread) stay on the main thread.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -200,21 +200,42 @@ function sharedIdentity(original: KernelFunction) {
 /**
  * float32 products of rank 2 or 3 (batch equal or 1) on the project's SIMD kernel,
  * transposed operands included; anything else (other dtypes, other batch shapes) on
- * wasm's own.
+ * wasm's own. A large rank-2 product is split over the threads like a conv: by the
+ * rows of a (a b: parts side by side), or, for a^T b, by the shared rows of a and b
+ * (partial products added).
  */
 function simdMatMul(original: KernelFunction) {
   return (args: KernelArguments): TensorInfo => {
     const a = required(args, 'BatchMatMul', 'a');
     const b = required(args, 'BatchMatMul', 'b');
-    const { transposeA, transposeB } = args.attrs as { transposeA?: boolean; transposeB?: boolean };
+    const transposeA = args.attrs.transposeA === true;
+    const transposeB = args.attrs.transposeB === true;
     const ranks = (a.shape.length === 2 || a.shape.length === 3) && (b.shape.length === 2 || b.shape.length === 3);
     const batchA = a.shape.length === 3 ? a.shape[0] : 1;
     const batchB = b.shape.length === 3 ? b.shape[0] : 1;
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || !ranks || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
       return original(args as Parameters<KernelFunction>[0]);
     }
-    return mathFor(args.backend).simd().matMul(a, b, transposeA === true, transposeB === true);
+    const math = mathFor(args.backend);
+    const split = splitProduct(a, b, transposeA, transposeB);
+    if (split === null) return math.simd().matMul(a, b, transposeA, transposeB);
+    const [m, n] = [transposeA ? a.shape[1] : a.shape[0], transposeB ? b.shape[0] : b.shape[1]];
+    const job = { op: 'matMul' as const, attrs: { transposeA, transposeB } };
+    if (split === 'rows') {
+      return threads!.run(math, job, { a }, { b }, (slices) => math.simd().matMul(slices.a, b, false, transposeB), (count) => [count, n], 'concat');
+    }
+    return threads!.run(math, job, { a, b }, {}, (slices) => math.simd().matMul(slices.a, slices.b, true, false), () => [m, n], 'sum');
   };
+}
+
+/** How a product is split over the threads: by a's rows, by the shared rows of a and b (a^T b), or not at all. */
+function splitProduct(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): 'rows' | 'terms' | null {
+  if (threads == null || a.shape.length !== 2 || b.shape.length !== 2) return null;
+  const [rows, columns] = a.shape;
+  const n = transposeB ? b.shape[0] : b.shape[1];
+  if ((rows * columns * n) / threads.threads < SPLIT_MIN_MACS || rows < threads.threads) return null;
+  if (!transposeA) return 'rows';
+  return transposeB ? null : 'terms';
 }
 
 /** Name of the fused kernel below; registered for wasm only (other backends use tf ops). */

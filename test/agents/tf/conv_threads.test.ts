@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { setupBackend } from '../../../agents/tf/backend.ts';
 import { MAIN_THREAD_SHARE, splitBatch } from '../../../agents/tf/conv_threads.ts';
+import { relativeError } from '../fixtures.ts';
 import { convThreadStats } from '../../../agents/tf/wasm_kernels.ts';
 import { Random } from '../../../common/random.ts';
 
@@ -73,14 +74,31 @@ describe('wasm convs on two threads', () => {
     // Per-item results do not depend on the split; the filter gradient sums in another order.
     expect(differences(first[0], single[0])).toBe(0);
     expect(differences(first[1], single[1])).toBe(0);
-    let difference = 0;
-    let norm = 0;
-    first[2].forEach((v, i) => {
-      difference += (v - single[2][i]) ** 2;
-      norm += single[2][i] ** 2;
-    });
-    expect(Math.sqrt(difference / norm)).toBeLessThan(1e-5);
+    expect(relativeError(first[2], single[2])).toBeLessThan(1e-5);
     second.forEach((values, i) => expect(differences(values, first[i])).toBe(0));
+    await setupBackend('wasm', { threads: 1 });
+  });
+
+  it('split large products too (by rows, and a^T b by terms) with the results of one thread', async () => {
+    const rng = Random.derive(8, 'matmul-threads');
+    // 256 x 512 x 512 multiply-adds: 33.5M per thread, above SPLIT_MIN_MACS.
+    const a = rng.fillNormal(new Float32Array(256 * 512)) as Float32Array;
+    const b = rng.fillNormal(new Float32Array(512 * 512)) as Float32Array;
+    const products = () =>
+      tf.tidy(() => {
+        const [left, right] = [tf.tensor2d(a, [256, 512]), tf.tensor2d(b, [512, 512])];
+        const rows = tf.matMul(left, right); // split by the rows of a
+        const terms = tf.matMul(tf.reshape(left, [512, 256]), right, true, false); // a^T b: split by the 512 terms
+        return [rows, terms].map((t) => t.dataSync().slice() as Float32Array);
+      });
+    await setupBackend('wasm', { threads: 1 });
+    const single = products();
+    await setupBackend('wasm', { threads: 2 });
+    const before = convThreadStats().splitRuns;
+    const split = products();
+    expect(convThreadStats().splitRuns - before).toBe(2);
+    expect(differences(split[0], single[0])).toBe(0);
+    expect(relativeError(split[1], single[1])).toBeLessThan(1e-6);
     await setupBackend('wasm', { threads: 1 });
   });
 
