@@ -129,7 +129,9 @@ export class ConvThreads {
    * Runs one conv kernel split over the batch.
    * - `batchInputs` are cut along axis 0 (all with the same batch size);
    * - `sharedInputs` go whole to every thread;
-   * - `runMain` computes the main thread's part from aliases of its batch slice;
+   * - `runMain` computes the main thread's part from aliases of its batch slice; for
+   *   'concat' it is handed `out`, the result's first rows, and may write there and
+   *   return it (no copy), or return a tensor of its own;
    * - `partShape(count)` is the result shape of a part of `count` items;
    * - `combine`: 'concat' puts parts side by side along axis 0, 'sum' adds them.
    */
@@ -138,7 +140,7 @@ export class ConvThreads {
     job: Pick<ConvJob, 'op' | 'kernel' | 'attrs' | 'targetShape'>,
     batchInputs: Record<string, TensorInfo>,
     sharedInputs: Record<string, TensorInfo>,
-    runMain: (batchSlices: Record<string, TensorInfo>) => TensorInfo,
+    runMain: (batchSlices: Record<string, TensorInfo>, out: TensorInfo | null) => TensorInfo,
     partShape: (count: number) => number[],
     combine: 'concat' | 'sum',
   ): TensorInfo {
@@ -184,22 +186,27 @@ export class ConvThreads {
 
     const slices: Record<string, TensorInfo> = {};
     for (const [name, info] of Object.entries(batchInputs)) slices[name] = math.aliasBatch(info, 0, counts[0]);
-    let mainPart: TensorInfo;
+    const result = combine === 'concat' ? math.allocate(partShape(batch)) : null;
+    const out = result === null ? null : math.aliasBatch(result, 0, counts[0]);
+    let computed: TensorInfo | null = null;
     try {
-      mainPart = runMain(slices);
-    } finally {
-      for (const alias of Object.values(slices)) math.releaseAlias(alias);
-      // Even on failure, wait so that no worker still writes into its buffer.
-      for (const worker of this.workers) this.wait(worker, false);
-    }
-    try {
+      try {
+        computed = runMain(slices, out);
+      } finally {
+        for (const alias of Object.values(slices)) math.releaseAlias(alias);
+        // Even on failure, wait so that no worker still writes into its buffer.
+        for (const worker of this.workers) this.wait(worker, false);
+      }
       for (const worker of this.workers) this.wait(worker, true);
     } catch (error) {
-      math.free(mainPart);
+      if (computed !== null && computed.dataId !== out?.dataId) math.free(computed);
+      if (out !== null) math.releaseAlias(out);
+      if (result !== null) math.free(result);
       throw error;
     }
+    const mainPart = computed!;
 
-    if (combine === 'sum') {
+    if (result === null) {
       const total = math.view(mainPart);
       this.workers.forEach((worker, index) => {
         const offset = outputOffsets[index];
@@ -207,10 +214,12 @@ export class ConvThreads {
       });
       return mainPart;
     }
-    const result = math.allocate(partShape(batch));
     const target = math.view(result);
-    target.set(math.view(mainPart), 0);
-    math.free(mainPart);
+    if (mainPart.dataId !== out!.dataId) {
+      target.set(math.view(mainPart), 0);
+      math.free(mainPart);
+    }
+    math.releaseAlias(out!);
     const perItem = target.length / batch;
     this.workers.forEach((worker, index) => {
       const part = index + 1;

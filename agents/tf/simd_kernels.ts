@@ -89,12 +89,25 @@ export class SimdKernels {
     return this.backend.makeOutput(shape, 'float32');
   }
 
+  /** `out` if given (checked to hold `shape`'s size), else a new tensor of `shape`. */
+  private output(shape: number[], out: TensorInfo | null): TensorInfo {
+    if (out === null) return this.allocate(shape);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (out.dtype !== 'float32' || out.shape.reduce((a, b) => a * b, 1) !== size) {
+      throw new Error(`SIMD kernels: out must be float32 with ${size} values ([${shape}]), got ${out.dtype} [${out.shape}]`);
+    }
+    return out;
+  }
+
   private free(info: TensorInfo): void {
     this.backend.disposeData(info.dataId);
   }
 
-  /** relu?(conv(x, filter) + bias) for a geometry `simdConvMethod` takes; bias may be null. */
-  convForward(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, relu: boolean, info: Conv2DInfo): TensorInfo {
+  /**
+   * relu?(conv(x, filter) + bias) for a geometry `simdConvMethod` takes; bias may be
+   * null. Written into `out` when given (a float32 tensor of the output's size).
+   */
+  convForward(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, relu: boolean, info: Conv2DInfo, out: TensorInfo | null = null): TensorInfo {
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
     if (bias !== null && bias.shape.reduce((a, b) => a * b, 1) !== outChannels) {
       throw new Error(`SIMD conv: bias must have ${outChannels} values (one per output channel), got shape [${bias.shape}]`);
@@ -103,7 +116,7 @@ export class SimdKernels {
     if (method === null) throw new Error('SIMD conv: called for a geometry it does not take (see simdConvMethod)');
     const k = this.kernels;
     const { top, left } = info.padInfo;
-    const y = this.allocate([batchSize, outHeight, outWidth, outChannels]);
+    const y = this.output([batchSize, outHeight, outWidth, outChannels], out);
     const biasOffset = bias === null ? 0 : this.offset(bias);
     if (method === 'winograd') {
       const transformed = this.allocate([POINTS, inChannels, outChannels]);
@@ -176,9 +189,9 @@ export class SimdKernels {
   /**
    * a b for float32 a [m, k] (or [k, m] with transposeA) and b [k, n] (or [n, k]
    * with transposeB), each of rank 2, or of rank 3 with a batch that is equal or 1
-   * on either side (broadcast). Returns [.., m, n].
+   * on either side (broadcast). Returns [.., m, n], written into `out` when given.
    */
-  matMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+  matMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, out: TensorInfo | null = null): TensorInfo {
     const batchA = a.shape.length === 3 ? a.shape[0] : 1;
     const batchB = b.shape.length === 3 ? b.shape[0] : 1;
     const [aRows, aColumns] = a.shape.slice(-2);
@@ -190,7 +203,7 @@ export class SimdKernels {
     }
     const batch = Math.max(batchA, batchB);
     const rank3 = a.shape.length === 3 || b.shape.length === 3;
-    const c = this.allocate(rank3 ? [batch, m, n] : [m, n]);
+    const c = this.output(rank3 ? [batch, m, n] : [m, n], out);
     const scratch = this.allocate([this.kernels.matmul_scratch_floats(m, n, k)]);
     // Element strides of A(i, k) and B(k, j) in their stored layouts.
     const [aRow, aColumn] = transposeA ? [1, m] : [k, 1];

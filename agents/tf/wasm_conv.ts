@@ -136,9 +136,10 @@ export class WasmConvMath {
 
   /**
    * A forward conv kernel (Conv2D, or FusedConv2D with a bias and a linear or ReLU
-   * activation): by the project's SIMD kernels where they apply (simd_kernels.ts), else by `original`.
+   * activation): by the project's SIMD kernels where they apply (simd_kernels.ts),
+   * written into `out` if given, else by `original` (into a new tensor).
    */
-  forward(inputs: Record<string, TensorInfo | undefined>, attrs: Record<string, unknown>, original: KernelFunction): TensorInfo {
+  forward(inputs: Record<string, TensorInfo | undefined>, attrs: Record<string, unknown>, original: KernelFunction, out: TensorInfo | null = null): TensorInfo {
     const { x, filter, bias, preluActivationWeights } = inputs;
     const activation = (attrs.activation as string | undefined) ?? 'linear';
     const dilations = (attrs.dilations as number | [number, number] | undefined) ?? 1;
@@ -151,13 +152,16 @@ export class WasmConvMath {
         attrs.pad as Padding,
         attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
       );
-      if (simdConvMethod(info) !== null) return this.simd().convForward(x, filter, bias ?? null, activation === 'relu', info);
+      if (simdConvMethod(info) !== null) return this.simd().convForward(x, filter, bias ?? null, activation === 'relu', info, out);
     }
     return original({ inputs: inputs as Record<string, TensorInfo>, backend: this.backend, attrs });
   }
 
-  /** Plain forward conv (dilation allowed): by Winograd where it applies, else wasm's kernel (XNNPACK). */
-  conv(x: TensorInfo, filter: TensorInfo, strides: number | [number, number], pad: Padding, dilations: number | [number, number] = 1): TensorInfo {
+  /**
+   * Plain forward conv (dilation allowed): by Winograd where it applies (into `out`
+   * if given), else wasm's kernel (XNNPACK, into a new tensor).
+   */
+  conv(x: TensorInfo, filter: TensorInfo, strides: number | [number, number], pad: Padding, dilations: number | [number, number] = 1, out: TensorInfo | null = null): TensorInfo {
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filter.shape as [number, number, number, number],
@@ -165,7 +169,7 @@ export class WasmConvMath {
       dilations,
       pad,
     );
-    if (simdConvMethod(info) === 'winograd') return this.simd().convForward(x, filter, null, false, info);
+    if (simdConvMethod(info) === 'winograd') return this.simd().convForward(x, filter, null, false, info, out);
     return this.forwardKernel({
       inputs: { x, filter },
       backend: this.backend,
@@ -255,8 +259,8 @@ export class WasmConvMath {
     return gradient;
   }
 
-  /** dL/dx for y = conv2d(x, W); `inputShape` = [N, H, W, Ci]. */
-  inputGradient(dy: TensorInfo, filter: TensorInfo, inputShape: number[], attrs: ConvAttributes): TensorInfo {
+  /** dL/dx for y = conv2d(x, W); `inputShape` = [N, H, W, Ci]; into `out` where the conv can write there. */
+  inputGradient(dy: TensorInfo, filter: TensorInfo, inputShape: number[], attrs: ConvAttributes, out: TensorInfo | null = null): TensorInfo {
     checkChannelsLast('Conv2DBackpropInput', attrs.dataFormat);
     const info = convGeometry(inputShape, filter.shape, attrs);
     const { batchSize: n, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
@@ -286,7 +290,7 @@ export class WasmConvMath {
     let gradient: TensorInfo;
     if (strideHeight === 1 && strideWidth === 1 && before >= 0 && beforeCol >= 0 && after >= 0 && afterCol >= 0) {
       // Stride 1: the canvas is dy itself with zero padding, which the conv does for free.
-      gradient = this.conv(dy, flipped, 1, [[0, 0], [before, after], [beforeCol, afterCol], [0, 0]]);
+      gradient = this.conv(dy, flipped, 1, [[0, 0], [before, after], [beforeCol, afterCol], [0, 0]], 1, out);
     } else {
       const canvas = this.allocate([n, canvasRows, canvasCols, outChannels]);
       this.view(canvas).fill(0);
@@ -305,7 +309,7 @@ export class WasmConvMath {
           }
         }
       }
-      gradient = this.conv(canvas, flipped, 1, 'valid');
+      gradient = this.conv(canvas, flipped, 1, 'valid', 1, out);
       this.free(canvas);
     }
     this.free(flipped);

@@ -70,7 +70,7 @@ function forwardKernel(kernelName: string, original: () => KernelFunction) {
     const x = required(args, kernelName, 'x');
     const filter = required(args, kernelName, 'filter');
     const math = mathFor(args.backend);
-    const run = (inputs: Record<string, TensorInfo | undefined>) => math.forward(inputs, args.attrs, original());
+    const run = (inputs: Record<string, TensorInfo | undefined>, out: TensorInfo | null = null) => math.forward(inputs, args.attrs, original(), out);
     const attrs = args.attrs as unknown as ConvAttributes & { dilations?: number | [number, number] };
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
@@ -90,7 +90,7 @@ function forwardKernel(kernelName: string, original: () => KernelFunction) {
       { op: 'forward', kernel: kernelName, attrs: args.attrs },
       { x },
       shared,
-      (slices) => run({ ...args.inputs, x: slices.x }),
+      (slices, out) => run({ ...args.inputs, x: slices.x }, out),
       (count) => [count, info.outHeight, info.outWidth, info.outChannels],
       'concat',
     );
@@ -109,7 +109,7 @@ function inputGradientKernel(args: KernelArguments): TensorInfo {
     { op: 'inputGradient', attrs: args.attrs, targetShape: attrs.inputShape },
     { dy },
     { filter },
-    (slices) => math.inputGradient(slices.dy, filter, [slices.dy.shape[0], ...attrs.inputShape.slice(1)], attrs),
+    (slices, out) => math.inputGradient(slices.dy, filter, [slices.dy.shape[0], ...attrs.inputShape.slice(1)], attrs, out),
     (count) => [count, ...attrs.inputShape.slice(1)],
     'concat',
   );
@@ -222,7 +222,7 @@ function simdMatMul(original: KernelFunction) {
     const [m, n] = [transposeA ? a.shape[1] : a.shape[0], transposeB ? b.shape[0] : b.shape[1]];
     const job = { op: 'matMul' as const, attrs: { transposeA, transposeB } };
     if (split === 'rows') {
-      return threads!.run(math, job, { a }, { b }, (slices) => math.simd().matMul(slices.a, b, false, transposeB), (count) => [count, n], 'concat');
+      return threads!.run(math, job, { a }, { b }, (slices, out) => math.simd().matMul(slices.a, b, false, transposeB, out), (count) => [count, n], 'concat');
     }
     return threads!.run(math, job, { a, b }, {}, (slices) => math.simd().matMul(slices.a, slices.b, true, false), () => [m, n], 'sum');
   };

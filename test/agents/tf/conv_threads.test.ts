@@ -79,6 +79,24 @@ describe('wasm convs on two threads', () => {
     await setupBackend('wasm', { threads: 1 });
   });
 
+  it('split a conv that runs on XNNPACK (12 output channels) with the results of one thread', async () => {
+    const rng = Random.derive(9, 'xnnpack-threads');
+    // 12 x 39 x 39 x 12 x 9 x 32 = 63M multiply-adds: split on 2 threads.
+    const x = rng.fillNormal(new Float32Array(12 * 41 * 41 * 32)) as Float32Array;
+    const filter = rng.fillNormal(new Float32Array(3 * 3 * 32 * 12)) as Float32Array;
+    const conv = () => tf.tidy(() => tf.conv2d(tf.tensor4d(x, [12, 41, 41, 32]), tf.tensor4d(filter, [3, 3, 32, 12]), 1, 'valid').dataSync().slice() as Float32Array);
+    await setupBackend('wasm', { threads: 1 });
+    const single = conv();
+    await setupBackend('wasm', { threads: 2 });
+    const before = convThreadStats().splitRuns;
+    const buffers = tf.backend().numDataIds();
+    const split = conv();
+    expect(convThreadStats().splitRuns - before).toBe(1);
+    expect(tf.backend().numDataIds()).toBe(buffers);
+    expect(differences(split, single)).toBe(0);
+    await setupBackend('wasm', { threads: 1 });
+  });
+
   it('split large products too (by rows, and a^T b by terms) with the results of one thread', async () => {
     const rng = Random.derive(8, 'matmul-threads');
     // 256 x 512 x 512 multiply-adds: 33.5M per thread, above SPLIT_MIN_MACS.
