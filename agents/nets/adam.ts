@@ -2,8 +2,10 @@
  * Adam (Kingma & Ba, 2015) with PyTorch's update rule, which the RAD and CURL
  * reference code runs: p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
  * Its state (m, v and the step count) is exposed by name so checkpoints can save it.
+ * On wasm one kernel does a parameter's step in one pass (same arithmetic, same bits).
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_STEP } from '../tf/wasm_kernels.ts';
 import { assignNamed } from './parameters.ts';
 
 export interface AdamOptions {
@@ -50,12 +52,22 @@ export class Adam {
     this.steps += 1;
     const correction1 = 1 - this.beta1 ** this.steps;
     const correction2 = Math.sqrt(1 - this.beta2 ** this.steps);
+    const fused = tf.getBackend() === 'wasm' && tf.getKernel(ADAM_STEP, 'wasm') != null;
     tf.tidy(() => {
       for (const [name, gradient] of gradients) {
         const parameter = this.parameters.get(name);
         if (!parameter) throw new Error(`Adam.step: gradient for unknown parameter "${name}"`);
         const m = this.first.get(name)!;
         const v = this.second.get(name)!;
+        if (fused) {
+          // The same arithmetic in one pass (agents/tf/simd/optim.c).
+          const attributes = { keep1: this.beta1, add1: 1 - this.beta1, keep2: this.beta2, add2: 1 - this.beta2, correction2, eps: this.eps, stepSize: this.lr / correction1 };
+          const [newParameter, newM, newV] = tf.engine().runKernel(ADAM_STEP, { p: parameter, g: gradient, m, v }, attributes as never) as unknown as tf.Tensor[];
+          m.assign(newM);
+          v.assign(newV);
+          parameter.assign(newParameter);
+          continue;
+        }
         const newM = tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1));
         const newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
         m.assign(newM);

@@ -1,6 +1,6 @@
 /**
- * The project's own kernels for the wasm backend (simd/convs.c and simd/matmul.c,
- * built into simd/kernels.wasm; WebAssembly SIMD), run on the backend's heap: the
+ * The project's own kernels for the wasm backend (simd/convs.c, simd/matmul.c and
+ * simd/optim.c, built into simd/kernels.wasm; WebAssembly SIMD), run on the backend's heap: the
  * module imports the backend's memory, so tensors are read and written in place.
  * - Winograd F(4x4, 3x3) for stride-1 3x3 convs: a quarter of the direct conv's
  *   multiply-adds. At the encoder's shapes (batch 64, 41x41x32 -> 39x39x32) the
@@ -9,6 +9,7 @@
  * - Patches (im2col) times the filter for other convs whose output channels come in
  *   8s: the encoder's stride-2 first layer and its filter gradient.
  * - The ReLU's gradient fused with the bias gradient of a conv layer.
+ * - One Adam step per parameter in one pass (simd/optim.c).
  * - Matrix products with either operand transposed at no cost (wasm's own runs
  *   transposed operands 8-20x slower than plain ones): Goto-style blocking and
  *   packing, 9.7 ms against XNNPACK's 11.3 at [128, 1024] x [1024, 1024], and 22 ms
@@ -42,6 +43,10 @@ interface KernelExports {
     bias: number, relu: number, y: number, outHeight: number, outWidth: number, outChannels: number, top: number, left: number, scratch: number,
   ): void;
   relu_bias_gradient(dy: number, y: number, g: number, bias: number, rows: number, channels: number, sums: number): void;
+  adam_step(
+    p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
+    keep1: number, add1: number, keep2: number, add2: number, correction2: number, eps: number, stepSize: number,
+  ): void;
   matmul_scratch_floats(m: number, n: number, k: number): number;
   matmul(a: number, aRow: number, aColumn: number, b: number, bRow: number, bColumn: number, c: number, m: number, n: number, k: number, scratch: number): void;
   patch_filter_gradient(
@@ -219,4 +224,35 @@ export class SimdKernels {
     this.free(scratch);
     return c;
   }
+
+  /**
+   * One Adam step over parameter p with gradient g and moments m, v (float32, one
+   * size): [p', m', v'] as new tensors, with adam.ts's arithmetic in one pass.
+   */
+  adamStep(p: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, coefficients: AdamCoefficients): [TensorInfo, TensorInfo, TensorInfo] {
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    for (const [name, info] of Object.entries({ g, m, v })) {
+      if (info.dtype !== 'float32' || info.shape.reduce((a, b) => a * b, 1) !== size) {
+        throw new Error(`SIMD Adam step: ${name} must be float32 with ${size} values like the parameter, got ${info.dtype} [${info.shape}]`);
+      }
+    }
+    const outputs = [this.allocate(p.shape), this.allocate(p.shape), this.allocate(p.shape)] as [TensorInfo, TensorInfo, TensorInfo];
+    const { keep1, add1, keep2, add2, correction2, eps, stepSize } = coefficients;
+    this.kernels.adam_step(
+      this.offset(p), this.offset(g), this.offset(m), this.offset(v), this.offset(outputs[0]), this.offset(outputs[1]), this.offset(outputs[2]),
+      size, keep1, add1, keep2, add2, correction2, eps, stepSize,
+    );
+    return outputs;
+  }
+}
+
+/** The scalars of one Adam step (see agents/nets/adam.ts), as numbers the caller computed in float64. */
+export interface AdamCoefficients {
+  keep1: number;
+  add1: number;
+  keep2: number;
+  add2: number;
+  correction2: number;
+  eps: number;
+  stepSize: number;
 }

@@ -17,11 +17,14 @@
  *   pass through Identity, so the encoder's activations were copied once more.
  * - ReluBiasGradient (this project's own kernel, see reluBiasGradient): the ReLU's
  *   backprop fused with the bias gradient, one pass instead of Step + Multiply + a sum.
+ * - AdamStep (this project's own kernel): one Adam step per parameter in one pass
+ *   instead of a dozen element-wise ops (agents/nets/adam.ts).
  * Small convs and products (under SPLIT_MIN_MACS per thread) stay on the main thread.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { ConvThreads } from './conv_threads.ts';
+import type { AdamCoefficients } from './simd_kernels.ts';
 import { WasmConvMath, convGeometry, convMacs, type ConvAttributes, type KernelFunction, type TensorInfo } from './wasm_conv.ts';
 
 /**
@@ -257,6 +260,15 @@ function reluBiasGradientKernel(args: KernelArguments): TensorInfo[] {
   return mathFor(args.backend).simd().reluBiasGradient(dy, y);
 }
 
+/** Name of the fused Adam step below; registered for wasm only (adam.ts uses tf ops elsewhere). */
+export const ADAM_STEP = 'RadAdamStep';
+
+/** [p', m', v'] of one Adam step (agents/nets/adam.ts) in one SIMD pass; the scalars come as attributes. */
+function adamStepKernel(args: KernelArguments): TensorInfo[] {
+  const [p, g, m, v] = ['p', 'g', 'm', 'v'].map((name) => required(args, ADAM_STEP, name));
+  return mathFor(args.backend).simd().adamStep(p, g, m, v, args.attrs as unknown as AdamCoefficients);
+}
+
 function replaceKernel(kernelName: string, kernelFunc: (args: KernelArguments) => TensorInfo | TensorInfo[]): void {
   const existing = tf.getKernel(kernelName, 'wasm');
   if (existing != null) tf.unregisterKernel(kernelName, 'wasm');
@@ -291,6 +303,7 @@ export function installWasmKernels(convThreads: ConvThreads | null): void {
   const sum = tf.getKernel('Sum', 'wasm');
   if (sum != null) replaceKernel('Sum', leadingAxesSum(sum.kernelFunc as unknown as KernelFunction));
   replaceKernel(RELU_BIAS_GRADIENT, reluBiasGradientKernel);
+  replaceKernel(ADAM_STEP, adamStepKernel);
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   if (matMul != null) replaceKernel('BatchMatMul', simdMatMul(matMul.kernelFunc as unknown as KernelFunction));
   const identity = tf.getKernel('Identity', 'wasm');

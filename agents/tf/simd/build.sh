@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds kernels.wasm from convs.c and matmul.c. Needs clang and wasm-ld with the wasm32
+# Rebuilds kernels.wasm from convs.c, matmul.c and optim.c. Needs clang and wasm-ld with the wasm32
 # target (Debian: apt-get install clang-14 lld-14). The module imports its memory
 # (the wasm backend's heap) and must use no stack or static data: the check below
 # fails the build if the code touches the stack pointer (global 0).
@@ -9,7 +9,7 @@ CLANG=${CLANG:-clang-14}
 OUT=${1:-kernels.wasm}
 "$CLANG" --target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib \
   -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all \
-  -o "$OUT" convs.c matmul.c
+  -o "$OUT" convs.c matmul.c optim.c
 # objdump's output is read whole: `grep -q` on a pipe would stop it early, and pipefail would hide the match.
 code=$("${OBJDUMP:-llvm-objdump-14}" -d "$OUT")
 sections=$("${OBJDUMP:-llvm-objdump-14}" -h "$OUT")

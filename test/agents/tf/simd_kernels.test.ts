@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Random } from '../../../common/random.ts';
 import { setupBackend } from '../../../agents/tf/backend.ts';
+import { Adam } from '../../../agents/nets/adam.ts';
 import { SimdKernels, simdConvMethod } from '../../../agents/tf/simd_kernels.ts';
 import { RELU_BIAS_GRADIENT } from '../../../agents/tf/wasm_kernels.ts';
 import { relativeError } from '../fixtures.ts';
@@ -165,10 +166,39 @@ describe('the fused ReLU and bias gradient', () => {
   });
 });
 
+describe('the fused Adam step', () => {
+  it('gives the bits of the tensor-op Adam (cpu backend) over 3 steps, in one kernel per parameter', async () => {
+    const rng = Random.derive(12, 'adam');
+    const sizes = { w: [37, 5], b: [3] }; // 185 values: a scalar tail after the vectors
+    const initial = Object.fromEntries(Object.entries(sizes).map(([name, shape]) => [name, rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1))) as Float32Array]));
+    const gradients = [0, 1, 2].map(() => Object.fromEntries(Object.entries(initial).map(([name, values]) => [name, rng.fillNormal(new Float32Array(values.length)) as Float32Array])));
+    const run = async (backend: 'wasm' | 'cpu') => {
+      await tf.setBackend(backend);
+      const parameters = new Map(Object.entries(sizes).map(([name, shape]) => [name, tf.variable(tf.tensor(initial[name], shape))]));
+      const adam = new Adam(parameters, { lr: 1e-3, beta1: 0.5 });
+      for (const step of gradients) {
+        tf.tidy(() => adam.step(new Map(Object.entries(sizes).map(([name, shape]) => [name, tf.tensor(step[name], shape)]))));
+      }
+      const state = adam.getState();
+      const result = [...parameters.values()].map((p) => p.dataSync().slice() as Float32Array).concat(Object.values(state));
+      adam.dispose();
+      parameters.forEach((p) => p.dispose());
+      return result;
+    };
+    const fused = vi.spyOn(SimdKernels.prototype, 'adamStep');
+    const wasm = await run('wasm');
+    expect(fused).toHaveBeenCalledTimes(3 * 2);
+    const cpu = await run('cpu');
+    await tf.setBackend('wasm');
+    expect(wasm.length).toBe(cpu.length);
+    for (const [i, values] of wasm.entries()) expect(Array.from(values), `array ${i}`).toEqual(Array.from(cpu[i]));
+  });
+});
+
 describe('kernels.wasm', () => {
   const folder = fileURLToPath(new URL('../../../agents/tf/simd/', import.meta.url));
   const clang = spawnSync('clang-14', ['--version']).status === 0 && spawnSync('llvm-objdump-14', ['--version']).status === 0;
-  it.skipIf(!clang)('is what build.sh makes of convs.c and matmul.c (runs where clang-14 and lld-14 are installed)', () => {
+  it.skipIf(!clang)('is what build.sh makes of its C sources (runs where clang-14 and lld-14 are installed)', () => {
     const directory = mkdtempSync(join(tmpdir(), 'rad-simd-convs-'));
     try {
       const built = join(directory, 'kernels.wasm');
