@@ -60,7 +60,8 @@ export function addConvTrunk(parameters: Parameters, prefix: string, shape: Conv
 export function convTrunk(parameters: Parameters, prefix: string, layers: number, pixels: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => {
     const recording = tf.engine().state.gradientDepth > 0;
-    let x = tf.cast(pixels, 'float32') as tf.Tensor4D;
+    // (wasm's Cast copies even float32 to float32, twice: 32 MB each at batch 128.)
+    let x = pixels.dtype === 'float32' ? pixels : (tf.cast(pixels, 'float32') as tf.Tensor4D);
     for (let i = 0; i < layers; i++) {
       let filter = parameters.get(`${prefix}/conv${i}/kernel`) as tf.Tensor4D;
       if (i === 0) filter = tf.mul(filter, 1 / 255);
