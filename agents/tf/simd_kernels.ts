@@ -1,7 +1,8 @@
 /**
  * The project's own kernels for the wasm backend (simd/convs.c, simd/matmul.c and
- * simd/optim.c, built into simd/kernels.wasm; WebAssembly SIMD), run on the backend's heap: the
- * module imports the backend's memory, so tensors are read and written in place.
+ * simd/optim.c, built into simd/kernels.wasm; WebAssembly SIMD), run on the
+ * backend's heap: the module imports the backend's memory, so tensors are read and
+ * written in place.
  * - Winograd F(4x4, 3x3) for stride-1 3x3 convs: a quarter of the direct conv's
  *   multiply-adds. At the encoder's shapes (batch 64, 41x41x32 -> 39x39x32) the
  *   forward conv took 24 ms against XNNPACK's 72 ms on one core of the 2-core
@@ -42,6 +43,10 @@ interface KernelExports {
     x: number, n: number, h: number, w: number, inChannels: number, filter: number, kh: number, kw: number, sh: number, sw: number,
     bias: number, relu: number, y: number, outHeight: number, outWidth: number, outChannels: number, top: number, left: number, scratch: number,
   ): void;
+  patch_filter_gradient(
+    x: number, n: number, h: number, w: number, inChannels: number, dy: number, outHeight: number, outWidth: number, outChannels: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number, gradient: number, scratch: number,
+  ): void;
   relu_bias_gradient(dy: number, y: number, g: number, bias: number, rows: number, channels: number, sums: number): void;
   adam_step(
     p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
@@ -49,10 +54,6 @@ interface KernelExports {
   ): void;
   matmul_scratch_floats(m: number, n: number, k: number): number;
   matmul(a: number, aRow: number, aColumn: number, b: number, bRow: number, bColumn: number, c: number, m: number, n: number, k: number, scratch: number): void;
-  patch_filter_gradient(
-    x: number, n: number, h: number, w: number, inChannels: number, dy: number, outHeight: number, outWidth: number, outChannels: number,
-    kh: number, kw: number, sh: number, sw: number, top: number, left: number, gradient: number, scratch: number,
-  ): void;
 }
 
 /** Points of the Winograd transformed (6x6) domain. */
