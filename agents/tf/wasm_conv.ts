@@ -1,9 +1,12 @@
 /**
- * Conv2D and its two gradients on the wasm backend, all computed by wasm's own
- * forward conv (XNNPACK, SIMD), which is the one fast conv tfjs-backend-wasm 4.22 has:
- * it ships no Conv2DBackpropFilter at all, and its Conv2DBackpropInput is a plain loop
- * about 20x slower than the forward conv at the encoder's shapes (measured: 3.4 s
- * against 0.17 s at batch 128, 41x41x32 -> 39x39x32).
+ * Conv2D and its two gradients on the wasm backend. Where the project's SIMD kernels
+ * take a geometry (simd_kernels.ts: Winograd for stride-1 3x3 convs, patches for
+ * other convs with output channels in 8s) they compute it; everything else goes
+ * through wasm's own forward conv (XNNPACK), the one fast conv tfjs-backend-wasm 4.22
+ * has: it ships no Conv2DBackpropFilter at all, and its Conv2DBackpropInput is a plain
+ * loop about 20x slower than the forward conv at the encoder's shapes (measured: 3.4 s
+ * against 0.17 s at batch 128, 41x41x32 -> 39x39x32). The gradients as forward convs
+ * (the filter gradient only where the SIMD kernels do not take it):
  *
  * Per spatial axis, with stride s, top padding p and filter size K (NHWC throughout):
  * - filter gradient: dW[k] = sum_{n, o} x[n, o*s + k - p] dy[n, o]. That is a forward
