@@ -192,32 +192,25 @@ int scratch_floats(int ci, int co) {
   return 36 * (BLOCK * (ci + co) + 2 * PAD) + 4;
 }
 
-/* The transformed filter G g G^T: [3][3][ci][co] -> [36][ci][co]. */
+/* G times the 3-vector (g0, g1, g2): 6 values, stored at q, q + s, ..., q + 5s. */
+static inline void filter_rows(float* q, int s, float g0, float g1, float g2) {
+  q[0] = g0 / 4;
+  q[s] = -(g0 + g1 + g2) / 6;
+  q[2 * s] = -(g0 - g1 + g2) / 6;
+  q[3 * s] = g0 / 24 + g1 / 12 + g2 / 6;
+  q[4 * s] = g0 / 24 - g1 / 12 + g2 / 6;
+  q[5 * s] = g2;
+}
+
+/* The transformed filter G g G^T: [3][3][ci][co] -> [36][ci][co] (columns, then rows in place). */
 __attribute__((export_name("filter_transform")))
 void filter_transform(const float* g, float* v, int ci, int co) {
   int plane = ci * co;
   for (int k = 0; k < plane; k++) {
-    float t[6][3]; /* fully unrolled: registers, not stack memory */
-#pragma clang loop unroll(full)
-    for (int j = 0; j < 3; j++) {
-      float g0 = g[j * plane + k], g1 = g[(3 + j) * plane + k], g2 = g[(6 + j) * plane + k];
-      t[0][j] = g0 / 4;
-      t[1][j] = -(g0 + g1 + g2) / 6;
-      t[2][j] = -(g0 - g1 + g2) / 6;
-      t[3][j] = g0 / 24 + g1 / 12 + g2 / 6;
-      t[4][j] = g0 / 24 - g1 / 12 + g2 / 6;
-      t[5][j] = g2;
-    }
-#pragma clang loop unroll(full)
+    for (int j = 0; j < 3; j++) filter_rows(v + j * plane + k, 6 * plane, g[j * plane + k], g[(3 + j) * plane + k], g[(6 + j) * plane + k]);
     for (int i = 0; i < 6; i++) {
-      float g0 = t[i][0], g1 = t[i][1], g2 = t[i][2];
       float* r = v + 6 * i * plane + k;
-      r[0] = g0 / 4;
-      r[plane] = -(g0 + g1 + g2) / 6;
-      r[2 * plane] = -(g0 - g1 + g2) / 6;
-      r[3 * plane] = g0 / 24 + g1 / 12 + g2 / 6;
-      r[4 * plane] = g0 / 24 - g1 / 12 + g2 / 6;
-      r[5 * plane] = g2;
+      filter_rows(r, plane, r[0], r[plane], r[2 * plane]);
     }
   }
 }
@@ -294,27 +287,25 @@ void filter_gradient(const float* x, int n, int h, int w, int ci, const float* d
   }
 }
 
-/* dL/dg = G^T dv G: [36][ci][co] -> [3][3][ci][co]. */
+/* G^T times the 6-vector (d0..d5): 3 values, stored at q, q + s, q + 2s. */
+static inline void gradient_finish_rows(float* q, int s, float d0, float d1, float d2, float d3, float d4, float d5) {
+  q[0] = d0 / 4 - (d1 + d2) / 6 + (d3 + d4) / 24;
+  q[s] = (d2 - d1) / 6 + (d3 - d4) / 12;
+  q[2 * s] = -(d1 + d2) / 6 + (d3 + d4) / 6 + d5;
+}
+
+/* dL/dg = G^T dv G: [36][ci][co] -> [3][3][ci][co] (columns in place in dv, then rows into dg). */
 __attribute__((export_name("filter_gradient_finish")))
-void filter_gradient_finish(const float* dv, float* dg, int ci, int co) {
+void filter_gradient_finish(float* dv, float* dg, int ci, int co) {
   int plane = ci * co;
   for (int k = 0; k < plane; k++) {
-    float t[3][6]; /* fully unrolled: registers, not stack memory */
-#pragma clang loop unroll(full)
     for (int j = 0; j < 6; j++) {
-      float d0 = dv[j * plane + k], d1 = dv[(6 + j) * plane + k], d2 = dv[(12 + j) * plane + k];
-      float d3 = dv[(18 + j) * plane + k], d4 = dv[(24 + j) * plane + k], d5 = dv[(30 + j) * plane + k];
-      t[0][j] = d0 / 4 - (d1 + d2) / 6 + (d3 + d4) / 24;
-      t[1][j] = (d2 - d1) / 6 + (d3 - d4) / 12;
-      t[2][j] = -(d1 + d2) / 6 + (d3 + d4) / 6 + d5;
+      float* c = dv + j * plane + k;
+      gradient_finish_rows(c, 6 * plane, c[0], c[6 * plane], c[12 * plane], c[18 * plane], c[24 * plane], c[30 * plane]);
     }
-#pragma clang loop unroll(full)
     for (int i = 0; i < 3; i++) {
-      float d0 = t[i][0], d1 = t[i][1], d2 = t[i][2], d3 = t[i][3], d4 = t[i][4], d5 = t[i][5];
-      float* r = dg + 3 * i * plane + k;
-      r[0] = d0 / 4 - (d1 + d2) / 6 + (d3 + d4) / 24;
-      r[plane] = (d2 - d1) / 6 + (d3 - d4) / 12;
-      r[2 * plane] = -(d1 + d2) / 6 + (d3 + d4) / 6 + d5;
+      const float* r = dv + 6 * i * plane + k;
+      gradient_finish_rows(dg + 3 * i * plane + k, plane, r[0], r[plane], r[2 * plane], r[3 * plane], r[4 * plane], r[5 * plane]);
     }
   }
 }
