@@ -220,6 +220,16 @@ void filter_transform(const float* g, float* v, int ci, int co) {
   int image = (p) / per_image, within = (p) % per_image; \
   int py = 4 * (within / patch_cols), px = 4 * (within % patch_cols);
 
+/* Input transforms of patches [first, first + count) into u ([36][BLOCK][ci], rows us apart). */
+static void input_block(const float* x, int h, int w, int ci, int per_image, int patch_cols, int top, int left,
+                        int first, int count, float* u, int us, const float* zeros) {
+  for (int b = 0; b < count; b++) {
+    PATCH(first + b)
+    const float* source = x + image * h * w * ci;
+    for (int c = 0; c < ci; c += 4) input_transform(source + c, h, w, ci, py - top, px - left, u + b * ci + c, us, zeros);
+  }
+}
+
 /*
  * y = conv(x, g) + bias (bias 0: none), then ReLU if `relu`: x [n][h][w][ci], y
  * [n][oh][ow][co], v the transformed filter (filter_transform). Output pixel
@@ -237,11 +247,7 @@ void forward(const float* x, int n, int h, int w, int ci, const float* v, const 
   STORE(zeros, SPLAT(0));
   for (int first = 0; first < total; first += BLOCK) {
     int count = total - first < BLOCK ? total - first : BLOCK;
-    for (int b = 0; b < count; b++) {
-      PATCH(first + b)
-      const float* source = x + image * h * w * ci;
-      for (int c = 0; c < ci; c += 4) input_transform(source + c, h, w, ci, py - top, px - left, u + b * ci + c, us, zeros);
-    }
+    input_block(x, h, w, ci, per_image, patch_cols, top, left, first, count, u, us, zeros);
     /* The product works on 4 patches at a time: a last partial group reads zeros. */
     int rows = (count + 3) & ~3;
     for (int xi = 0; xi < 36; xi++) {
@@ -276,11 +282,10 @@ void filter_gradient(const float* x, int n, int h, int w, int ci, const float* d
   STORE(zeros, SPLAT(0));
   for (int first = 0; first < total; first += BLOCK) {
     int count = total - first < BLOCK ? total - first : BLOCK;
+    input_block(x, h, w, ci, per_image, patch_cols, top, left, first, count, u, us, zeros);
     for (int b = 0; b < count; b++) {
       PATCH(first + b)
-      const float* source = x + image * h * w * ci;
       const float* gradient = dy + image * oh * ow * co;
-      for (int c = 0; c < ci; c += 4) input_transform(source + c, h, w, ci, py - top, px - left, u + b * ci + c, us, zeros);
       for (int c = 0; c < co; c += 4) gradient_transform(gradient + c, oh, ow, co, py, px, m + b * co + c, ms, zeros);
     }
     for (int xi = 0; xi < 36; xi++) product_transposed(u + xi * us, m + xi * ms, dv + xi * ci * co, count, ci, co);
