@@ -59,21 +59,23 @@ export class Adam {
         if (!parameter) throw new Error(`Adam.step: gradient for unknown parameter "${name}"`);
         const m = this.first.get(name)!;
         const v = this.second.get(name)!;
+        const stepSize = this.lr / correction1;
+        let newM: tf.Tensor;
+        let newV: tf.Tensor;
+        let newParameter: tf.Tensor;
         if (fused) {
           // The same arithmetic in one pass (agents/tf/simd/optim.c).
-          const attributes = { keep1: this.beta1, add1: 1 - this.beta1, keep2: this.beta2, add2: 1 - this.beta2, correction2, eps: this.eps, stepSize: this.lr / correction1 };
-          const [newParameter, newM, newV] = tf.engine().runKernel(ADAM_STEP, { p: parameter, g: gradient, m, v }, attributes as never) as unknown as tf.Tensor[];
-          m.assign(newM);
-          v.assign(newV);
-          parameter.assign(newParameter);
-          continue;
+          const attributes = { keep1: this.beta1, add1: 1 - this.beta1, keep2: this.beta2, add2: 1 - this.beta2, correction2, eps: this.eps, stepSize };
+          [newParameter, newM, newV] = tf.engine().runKernel(ADAM_STEP, { p: parameter, g: gradient, m, v }, attributes as never) as unknown as tf.Tensor[];
+        } else {
+          newM = tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1));
+          newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
+          const denominator = tf.add(tf.div(tf.sqrt(newV), correction2), this.eps);
+          newParameter = tf.sub(parameter, tf.mul(tf.div(newM, denominator), stepSize));
         }
-        const newM = tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1));
-        const newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
         m.assign(newM);
         v.assign(newV);
-        const denominator = tf.add(tf.div(tf.sqrt(newV), correction2), this.eps);
-        parameter.assign(tf.sub(parameter, tf.mul(tf.div(newM, denominator), this.lr / correction1)));
+        parameter.assign(newParameter);
       }
     });
   }

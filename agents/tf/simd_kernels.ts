@@ -76,6 +76,15 @@ export function simdConvMethod(info: Conv2DInfo): 'winograd' | 'patches' | null 
   return 'patches';
 }
 
+/** Whether `SimdKernels.matMul` takes these operands: float32, rank 2 or 3, batches equal or 1. */
+export function simdMatMulApplies(a: TensorInfo, b: TensorInfo): boolean {
+  const ranks = (a.shape.length === 2 || a.shape.length === 3) && (b.shape.length === 2 || b.shape.length === 3);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !ranks) return false;
+  const batchA = a.shape.length === 3 ? a.shape[0] : 1;
+  const batchB = b.shape.length === 3 ? b.shape[0] : 1;
+  return batchA === batchB || batchA === 1 || batchB === 1;
+}
+
 export class SimdKernels {
   private readonly kernels: KernelExports;
 
@@ -204,8 +213,10 @@ export class SimdKernels {
     const [bRows, bColumns] = b.shape.slice(-2);
     const [m, k] = transposeA ? [aColumns, aRows] : [aRows, aColumns];
     const [kB, n] = transposeB ? [bColumns, bRows] : [bRows, bColumns];
-    if (k !== kB || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
-      throw new Error(`SIMD matMul: shapes [${a.shape}]${transposeA ? '^T' : ''} and [${b.shape}]${transposeB ? '^T' : ''} do not multiply`);
+    if (k !== kB || !simdMatMulApplies(a, b)) {
+      throw new Error(
+        `SIMD matMul: expected float32 operands of rank 2 or 3 (batches equal or 1) whose inner sizes match; got ${a.dtype} [${a.shape}]${transposeA ? '^T' : ''} and ${b.dtype} [${b.shape}]${transposeB ? '^T' : ''}`,
+      );
     }
     const batch = Math.max(batchA, batchB);
     const rank3 = a.shape.length === 3 || b.shape.length === 3;

@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { ConvThreads } from './conv_threads.ts';
-import type { AdamCoefficients } from './simd_kernels.ts';
+import { simdMatMulApplies, type AdamCoefficients } from './simd_kernels.ts';
 import { WasmConvMath, convGeometry, convMacs, type ConvAttributes, type KernelFunction, type TensorInfo } from './wasm_conv.ts';
 
 /**
@@ -213,12 +213,7 @@ function simdMatMul(original: KernelFunction) {
     const b = required(args, 'BatchMatMul', 'b');
     const transposeA = args.attrs.transposeA === true;
     const transposeB = args.attrs.transposeB === true;
-    const ranks = (a.shape.length === 2 || a.shape.length === 3) && (b.shape.length === 2 || b.shape.length === 3);
-    const batchA = a.shape.length === 3 ? a.shape[0] : 1;
-    const batchB = b.shape.length === 3 ? b.shape[0] : 1;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || !ranks || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
-      return original(args as Parameters<KernelFunction>[0]);
-    }
+    if (!simdMatMulApplies(a, b)) return original(args as Parameters<KernelFunction>[0]);
     const math = mathFor(args.backend);
     const split = splitProduct(a, b, transposeA, transposeB);
     if (split === null) return math.simd().matMul(a, b, transposeA, transposeB);
