@@ -124,4 +124,4 @@ async function encoderForwardMs(): Promise<number> {
 
 print('encoder_forward_ms', await encoderForwardMs());
 console.log(`# batch ${batchSize}; medians; shared CPU, so figures are noisy`);
-process.exit(0); // the wasm backend's conv worker threads would keep the process alive
+process.exit(0); // the wasm backend's SIMD worker threads would keep the process alive

@@ -14,8 +14,10 @@
  * calling it again with the same request returns the same info.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { availableParallelism } from 'node:os';
-import { ConvThreads } from './conv_threads.ts';
+import { SimdThreads } from './simd_threads.ts';
+import { wasmMemory } from './simd_kernels.ts';
 import { activateWasm } from './wasm_loader.ts';
 import { installWasmKernels } from './wasm_kernels.ts';
 
@@ -46,7 +48,7 @@ const INSTALL_TENSORFLOW =
   'and where the default download host is unreachable set TFJS_NODE_CDN_STORAGE to a mirror';
 
 let current: { key: string; info: BackendInfo } | null = null;
-let convThreads: ConvThreads | null = null;
+let simdThreads: SimdThreads | null = null;
 let pending: Promise<unknown> = Promise.resolve();
 
 function parseRequest(value: string, source: string): BackendRequest {
@@ -84,22 +86,22 @@ async function tryTensorflow(notes: string[]): Promise<BackendInfo | null> {
 }
 
 async function setThreads(threads: number, notes: string[]): Promise<number> {
-  if (convThreads && convThreads.threads === threads) return threads;
-  if (convThreads) {
+  if (simdThreads && simdThreads.threads === threads) return threads;
+  if (simdThreads) {
     installWasmKernels(null);
-    await convThreads.close();
-    convThreads = null;
+    await simdThreads.close();
+    simdThreads = null;
   }
   if (threads > 1) {
     try {
-      convThreads = await ConvThreads.start(threads);
+      simdThreads = await SimdThreads.start(threads, wasmMemory(tf.backend() as BackendWasm));
     } catch (error) {
       notes.push(`wasm worker threads failed to start, using 1 thread: ${errorText(error)}`);
       installWasmKernels(null);
       return 1;
     }
   }
-  installWasmKernels(convThreads);
+  installWasmKernels(simdThreads);
   return threads;
 }
 
@@ -169,7 +171,7 @@ export async function setupBackend(request?: BackendRequest, options: BackendOpt
   const run = pending.then(async () => {
     if (current && current.key === key && tf.getBackend() === current.info.name) return current.info;
     const info = await choose(resolved, threads);
-    if (info.name !== 'wasm' && convThreads) await setThreads(1, []);
+    if (info.name !== 'wasm' && simdThreads) await setThreads(1, []);
     current = { key, info };
     return info;
   });

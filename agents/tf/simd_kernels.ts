@@ -26,7 +26,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 type TensorInfo = tf.TensorInfo;
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
-interface KernelExports {
+export interface KernelExports {
   scratch_floats(inChannels: number, outChannels: number): number;
   filter_transform(filter: number, transformed: number, inChannels: number, outChannels: number): void;
   forward(
@@ -56,15 +56,47 @@ interface KernelExports {
   matmul(a: number, aRow: number, aColumn: number, b: number, bRow: number, bColumn: number, c: number, m: number, n: number, k: number, scratch: number): void;
 }
 
+/** The exports that compute (the others size scratch buffers), as a worker is asked to run them by name. */
+type ComputeKernel = Exclude<keyof KernelExports, 'scratch_floats' | 'patch_scratch_floats' | 'matmul_scratch_floats'>;
+
+/** One kernel call on the shared heap: the export and its arguments (pointers are byte offsets). */
+export type KernelCall = { [K in ComputeKernel]: [K, ...Parameters<KernelExports[K]>] }[ComputeKernel];
+
+/** What `SimdKernels.record` gives: the body's result, the calls that compute it, and the buffers to free after they ran. */
+export interface RecordedWork<T> {
+  result: T;
+  calls: KernelCall[];
+  temporaries: TensorInfo[];
+}
+
 /** Points of the Winograd transformed (6x6) domain. */
 const POINTS = 36;
 
 let compiled: WebAssembly.Module | null = null;
 
-/** The module, compiled once per thread (each conv worker compiles its own). */
-function kernelModule(): WebAssembly.Module {
+/**
+ * The kernels on `memory`, a shared heap (wasm_loader.ts): the module is compiled
+ * once per thread, and each thread (the main one, each worker of simd_threads.ts)
+ * has its own instance. The kernels keep no state between calls, so two threads
+ * may run them at once on disjoint buffers.
+ */
+export function instantiateKernels(memory: WebAssembly.Memory): KernelExports {
   compiled ??= new WebAssembly.Module(readFileSync(new URL('./simd/kernels.wasm', import.meta.url)));
-  return compiled;
+  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as KernelExports;
+}
+
+/** The backend's heap, checked to be the shared memory activateWasm gives it. */
+export function wasmMemory(backend: BackendWasm): WebAssembly.Memory {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof SharedArrayBuffer)) {
+    throw new Error("the wasm backend's heap is not a shared WebAssembly.Memory: start the backend with activateWasm (agents/tf/wasm_loader.ts), not tf.setBackend('wasm')");
+  }
+  return memory;
+}
+
+/** Runs one recorded call on `kernels`. */
+export function runKernelCall(kernels: KernelExports, [name, ...args]: KernelCall): void {
+  (kernels[name] as (...values: number[]) => void)(...args);
 }
 
 /** How a conv of this geometry runs here: 'winograd', 'patches', or null (XNNPACK's, elsewhere). */
@@ -87,13 +119,41 @@ export function simdMatMulApplies(a: TensorInfo, b: TensorInfo): boolean {
 
 export class SimdKernels {
   private readonly kernels: KernelExports;
+  /** While `record` runs: the calls made and the buffers freed, held for another thread. */
+  private recording: { calls: KernelCall[]; temporaries: TensorInfo[] } | null = null;
 
   constructor(private readonly backend: BackendWasm) {
-    const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
-    if (!(memory instanceof WebAssembly.Memory)) {
-      throw new Error('SimdKernels: the wasm backend does not expose its memory (tfjs-backend-wasm changed?)');
+    this.kernels = instantiateKernels(wasmMemory(backend));
+  }
+
+  /**
+   * Runs `body` with every kernel call recorded instead of run, and every buffer it
+   * would free kept: the calls are for another thread to run on this heap
+   * (simd_threads.ts), after which the caller frees `temporaries`. JavaScript work
+   * in `body` (zero fills, a flipped filter) still happens now, on inputs only.
+   */
+  record<T>(body: () => T): RecordedWork<T> {
+    if (this.recording !== null) throw new Error('SimdKernels.record: already recording');
+    const recording: { calls: KernelCall[]; temporaries: TensorInfo[] } = { calls: [], temporaries: [] };
+    this.recording = recording;
+    try {
+      return { result: body(), ...recording };
+    } catch (error) {
+      for (const info of recording.temporaries) this.backend.disposeData(info.dataId);
+      throw error;
+    } finally {
+      this.recording = null;
     }
-    this.kernels = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as KernelExports;
+  }
+
+  /** Whether kernel calls are being recorded (so nothing may compute on this thread now). */
+  get recordingNow(): boolean {
+    return this.recording !== null;
+  }
+
+  private run(call: KernelCall): void {
+    if (this.recording !== null) this.recording.calls.push(call);
+    else runKernelCall(this.kernels, call);
   }
 
   private offset(info: TensorInfo): number {
@@ -114,8 +174,10 @@ export class SimdKernels {
     return out;
   }
 
-  private free(info: TensorInfo): void {
-    this.backend.disposeData(info.dataId);
+  /** Frees a buffer, or while recording keeps it for the caller of `record` to free once the calls ran. */
+  free(info: TensorInfo): void {
+    if (this.recording !== null) this.recording.temporaries.push(info);
+    else this.backend.disposeData(info.dataId);
   }
 
   /**
@@ -136,19 +198,19 @@ export class SimdKernels {
     if (method === 'winograd') {
       const transformed = this.allocate([POINTS, inChannels, outChannels]);
       const scratch = this.allocate([k.scratch_floats(inChannels, outChannels)]);
-      k.filter_transform(this.offset(filter), this.offset(transformed), inChannels, outChannels);
-      k.forward(
+      this.run(['filter_transform', this.offset(filter), this.offset(transformed), inChannels, outChannels]);
+      this.run(['forward',
         this.offset(x), batchSize, inHeight, inWidth, inChannels, this.offset(transformed), biasOffset, relu ? 1 : 0,
         this.offset(y), outHeight, outWidth, outChannels, top, left, this.offset(scratch),
-      );
+      ]);
       this.free(transformed);
       this.free(scratch);
     } else {
       const scratch = this.allocate([k.patch_scratch_floats(filterHeight * filterWidth * inChannels, outChannels)]);
-      k.patch_forward(
+      this.run(['patch_forward',
         this.offset(x), batchSize, inHeight, inWidth, inChannels, this.offset(filter), filterHeight, filterWidth, info.strideHeight, info.strideWidth,
         biasOffset, relu ? 1 : 0, this.offset(y), outHeight, outWidth, outChannels, top, left, this.offset(scratch),
-      );
+      ]);
       this.free(scratch);
     }
     return y;
@@ -166,19 +228,19 @@ export class SimdKernels {
       const transformed = this.allocate([POINTS, inChannels, outChannels]);
       const scratch = this.allocate([k.scratch_floats(inChannels, outChannels)]);
       (this.backend.typedArrayFromHeap(transformed) as Float32Array).fill(0);
-      k.filter_gradient(
+      this.run(['filter_gradient',
         this.offset(x), batchSize, inHeight, inWidth, inChannels, this.offset(dy), outHeight, outWidth, outChannels,
         top, left, this.offset(transformed), this.offset(scratch),
-      );
-      k.filter_gradient_finish(this.offset(transformed), this.offset(gradient), inChannels, outChannels);
+      ]);
+      this.run(['filter_gradient_finish', this.offset(transformed), this.offset(gradient), inChannels, outChannels]);
       this.free(transformed);
       this.free(scratch);
     } else {
       const scratch = this.allocate([k.patch_scratch_floats(filterHeight * filterWidth * inChannels, outChannels)]);
-      k.patch_filter_gradient(
+      this.run(['patch_filter_gradient',
         this.offset(x), batchSize, inHeight, inWidth, inChannels, this.offset(dy), outHeight, outWidth, outChannels,
         filterHeight, filterWidth, info.strideHeight, info.strideWidth, top, left, this.offset(gradient), this.offset(scratch),
-      );
+      ]);
       this.free(scratch);
     }
     return gradient;
@@ -196,7 +258,7 @@ export class SimdKernels {
     const bias = this.allocate([channels]);
     // float64 sums: two float32 slots each.
     const sums = this.allocate([2 * channels]);
-    this.kernels.relu_bias_gradient(this.offset(dy), this.offset(y), this.offset(g), this.offset(bias), rows, channels, this.offset(sums));
+    this.run(['relu_bias_gradient', this.offset(dy), this.offset(y), this.offset(g), this.offset(bias), rows, channels, this.offset(sums)]);
     this.free(sums);
     return [g, bias];
   }
@@ -227,11 +289,11 @@ export class SimdKernels {
     const [bRow, bColumn] = transposeB ? [1, k] : [n, 1];
     const bytes = Float32Array.BYTES_PER_ELEMENT;
     for (let item = 0; item < batch; item++) {
-      this.kernels.matmul(
+      this.run(['matmul',
         this.offset(a) + (batchA === 1 ? 0 : item * m * k * bytes), aRow, aColumn,
         this.offset(b) + (batchB === 1 ? 0 : item * k * n * bytes), bRow, bColumn,
         this.offset(c) + item * m * n * bytes, m, n, k, this.offset(scratch),
-      );
+      ]);
     }
     this.free(scratch);
     return c;
@@ -250,10 +312,10 @@ export class SimdKernels {
     }
     const outputs = [this.allocate(p.shape), this.allocate(p.shape), this.allocate(p.shape)] as [TensorInfo, TensorInfo, TensorInfo];
     const { keep1, add1, keep2, add2, correction2, eps, stepSize } = coefficients;
-    this.kernels.adam_step(
+    this.run(['adam_step',
       this.offset(p), this.offset(g), this.offset(m), this.offset(v), this.offset(outputs[0]), this.offset(outputs[1]), this.offset(outputs[2]),
       size, keep1, add1, keep2, add2, correction2, eps, stepSize,
-    );
+    ]);
     return outputs;
   }
 }

@@ -18,8 +18,9 @@
  *   and with its channels swapped, [KH, KW, Co, Ci].
  *
  * Everything here works on the backend's TensorInfos and heap without going through
- * the tfjs engine, so it can run inside a kernel (and inside a worker thread, see
- * conv_worker.ts) and records nothing on the gradient tape. Every temporary is freed.
+ * the tfjs engine, so it can run inside a kernel and records nothing on the gradient
+ * tape. Every temporary is freed. The SIMD paths may also be recorded for a worker
+ * thread (simd_threads.ts); the others compute at once and refuse to be recorded.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -69,6 +70,25 @@ export function convMacs(info: tf.backend_util.Conv2DInfo): number {
   return info.batchSize * info.outHeight * info.outWidth * info.outChannels * info.filterHeight * info.filterWidth * info.inChannels;
 }
 
+/**
+ * Where dy goes for the input gradient's conv: dy row o lands on row before + o*s
+ * of a (H + KH - 1)-row zero canvas. With stride 1 (and the canvas covering dy),
+ * the canvas is dy itself zero-padded by `padding`, which the conv does for free;
+ * else `padding` is null and the canvas is built.
+ */
+function inputGradientCanvas(info: tf.backend_util.Conv2DInfo) {
+  const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const before = filterHeight - 1 - info.padInfo.top;
+  const beforeCol = filterWidth - 1 - info.padInfo.left;
+  const canvasRows = inHeight + filterHeight - 1;
+  const canvasCols = inWidth + filterWidth - 1;
+  const after = canvasRows - before - outHeight;
+  const afterCol = canvasCols - beforeCol - outWidth;
+  const direct = strideHeight === 1 && strideWidth === 1 && before >= 0 && beforeCol >= 0 && after >= 0 && afterCol >= 0;
+  const padding: ExplicitPadding | null = direct ? [[0, 0], [before, after], [beforeCol, afterCol], [0, 0]] : null;
+  return { before, beforeCol, canvasRows, canvasCols, padding };
+}
+
 export class WasmConvMath {
   private simdKernels: SimdKernels | null = null;
 
@@ -102,8 +122,9 @@ export class WasmConvMath {
     return this.backend.getMemoryOffset(info.dataId) / Float32Array.BYTES_PER_ELEMENT;
   }
 
+  /** Frees a buffer (later, if SIMD calls that may use it are being recorded: see SimdKernels.record). */
   free(info: TensorInfo): void {
-    this.backend.disposeData(info.dataId);
+    this.simd().free(info);
   }
 
   /** A new tensor holding rows [start, start + count) of the batch (axis 0). */
@@ -137,26 +158,36 @@ export class WasmConvMath {
     return this.simdKernels;
   }
 
+  /** Throws if SIMD kernel calls are being recorded for a worker: `what` would compute here and now instead. */
+  private computingHere(what: string): void {
+    if (this.simdKernels?.recordingNow) throw new Error(`WasmConvMath: ${what} cannot run on a worker thread (only the SIMD kernels can)`);
+  }
+
+  /** The geometry of a forward conv kernel's call if the SIMD kernels compute it (see `forward`), else null. */
+  forwardBySimd(inputs: Record<string, TensorInfo | undefined>, attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo | null {
+    const { x, filter, preluActivationWeights } = inputs;
+    const activation = (attrs.activation as string | undefined) ?? 'linear';
+    if (x == null || filter == null || preluActivationWeights != null || (activation !== 'linear' && activation !== 'relu') || attrs.dataFormat === 'NCHW') return null;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides as number | [number, number],
+      (attrs.dilations as number | [number, number] | undefined) ?? 1,
+      attrs.pad as Padding,
+      attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    );
+    return simdConvMethod(info) === null ? null : info;
+  }
+
   /**
    * A forward conv kernel (Conv2D, or FusedConv2D with a bias and a linear or ReLU
    * activation): by the project's SIMD kernels where they apply (simd_kernels.ts),
    * written into `out` if given, else by `original` (into a new tensor).
    */
   forward(inputs: Record<string, TensorInfo | undefined>, attrs: Record<string, unknown>, original: KernelFunction, out: TensorInfo | null = null): TensorInfo {
-    const { x, filter, bias, preluActivationWeights } = inputs;
-    const activation = (attrs.activation as string | undefined) ?? 'linear';
-    const dilations = (attrs.dilations as number | [number, number] | undefined) ?? 1;
-    if (x != null && filter != null && preluActivationWeights == null && (activation === 'linear' || activation === 'relu') && attrs.dataFormat !== 'NCHW') {
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number],
-        filter.shape as [number, number, number, number],
-        attrs.strides as number | [number, number],
-        dilations,
-        attrs.pad as Padding,
-        attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-      );
-      if (simdConvMethod(info) !== null) return this.simd().convForward(x, filter, bias ?? null, activation === 'relu', info, out);
-    }
+    const info = this.forwardBySimd(inputs, attrs);
+    if (info !== null) return this.simd().convForward(inputs.x!, inputs.filter!, inputs.bias ?? null, attrs.activation === 'relu', info, out);
+    this.computingHere(`wasm's own ${String(attrs.activation ?? 'linear')} conv`);
     return original({ inputs: inputs as Record<string, TensorInfo>, backend: this.backend, attrs });
   }
 
@@ -173,6 +204,7 @@ export class WasmConvMath {
       pad,
     );
     if (simdConvMethod(info) === 'winograd') return this.simd().convForward(x, filter, null, false, info, out);
+    this.computingHere("wasm's own conv");
     return this.forwardKernel({
       inputs: { x, filter },
       backend: this.backend,
@@ -185,6 +217,7 @@ export class WasmConvMath {
     checkChannelsLast('Conv2DBackpropFilter', attrs.dataFormat);
     const info = convGeometry(x.shape, filterShape, attrs);
     if (simdConvMethod(info) !== null) return this.simd().convFilterGradient(x, dy, info);
+    this.computingHere('the filter gradient by XNNPACK convs');
     const { batchSize: n, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
     const top = info.padInfo.top;
@@ -262,6 +295,17 @@ export class WasmConvMath {
     return gradient;
   }
 
+  /** The geometry of the conv that computes `info`'s input gradient (see inputGradient) if Winograd runs it, else null. */
+  inputGradientConv(info: tf.backend_util.Conv2DInfo): tf.backend_util.Conv2DInfo | null {
+    const { batchSize, outHeight, outWidth, outChannels, inChannels, filterHeight, filterWidth } = info;
+    const { canvasRows, canvasCols, padding } = inputGradientCanvas(info);
+    const filterShape = [filterHeight, filterWidth, outChannels, inChannels];
+    const gradientConv = padding === null
+      ? convGeometry([batchSize, canvasRows, canvasCols, outChannels], filterShape, { strides: 1, pad: 'valid' })
+      : convGeometry([batchSize, outHeight, outWidth, outChannels], filterShape, { strides: 1, pad: padding });
+    return simdConvMethod(gradientConv) === 'winograd' ? gradientConv : null;
+  }
+
   /** dL/dx for y = conv2d(x, W); `inputShape` = [N, H, W, Ci]; into `out` where the conv can write there. */
   inputGradient(dy: TensorInfo, filter: TensorInfo, inputShape: number[], attrs: ConvAttributes, out: TensorInfo | null = null): TensorInfo {
     checkChannelsLast('Conv2DBackpropInput', attrs.dataFormat);
@@ -283,17 +327,10 @@ export class WasmConvMath {
         }
       }
     }
-    // dy row o lands on row before + o*s of a (H + KH - 1)-row zero canvas.
-    const before = filterHeight - 1 - info.padInfo.top;
-    const beforeCol = filterWidth - 1 - info.padInfo.left;
-    const canvasRows = inHeight + filterHeight - 1;
-    const canvasCols = inWidth + filterWidth - 1;
-    const after = canvasRows - before - outHeight;
-    const afterCol = canvasCols - beforeCol - outWidth;
+    const { before, beforeCol, canvasRows, canvasCols, padding } = inputGradientCanvas(info);
     let gradient: TensorInfo;
-    if (strideHeight === 1 && strideWidth === 1 && before >= 0 && beforeCol >= 0 && after >= 0 && afterCol >= 0) {
-      // Stride 1: the canvas is dy itself with zero padding, which the conv does for free.
-      gradient = this.conv(dy, flipped, 1, [[0, 0], [before, after], [beforeCol, afterCol], [0, 0]], 1, out);
+    if (padding !== null) {
+      gradient = this.conv(dy, flipped, 1, padding, 1, out);
     } else {
       const canvas = this.allocate([n, canvasRows, canvasCols, outChannels]);
       this.view(canvas).fill(0);

@@ -1,10 +1,9 @@
 /**
  * The kernels this project adds to tfjs's wasm backend so that a conv net trains on
- * it, fast (see wasm_conv.ts for the maths and conv_threads.ts for the threads):
+ * it, fast (see wasm_conv.ts for the maths and simd_threads.ts for the threads):
  * - Conv2DBackpropFilter, which tfjs-backend-wasm 4.22 lacks entirely;
  * - Conv2DBackpropInput, replacing wasm's own, which is ~20x slower than its forward conv;
- * - Conv2D and FusedConv2D, wrapping wasm's own so that a large conv is split over
- *   the batch between the main thread and worker threads when threads > 1.
+ * - Conv2D and FusedConv2D on the SIMD kernels where they apply, else wasm's own.
  * - UnsortedSegmentSum, the gradient of gather (wasm has none), a plain loop over the heap.
  * - Sum over leading axes (a bias gradient: [N, H, W, C] -> [C]): wasm's Sum first
  *   transposes the reduced axes to the end, a full copy of the tensor; summing whole
@@ -19,19 +18,21 @@
  *   backprop fused with the bias gradient, one pass instead of Step + Multiply + a sum.
  * - AdamStep (this project's own kernel): one Adam step per parameter in one pass
  *   instead of a dozen element-wise ops (agents/nets/adam.ts).
- * Small convs and products (under SPLIT_MIN_MACS per thread) stay on the main thread.
+ * Where the SIMD kernels compute a conv, a conv gradient or a product of at least
+ * SPLIT_MIN_MACS per thread, it is split over the batch between the main thread and
+ * worker threads when threads > 1; everything else runs on the main thread.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { ConvThreads } from './conv_threads.ts';
-import { simdMatMulApplies, type AdamCoefficients } from './simd_kernels.ts';
+import type { SimdThreads } from './simd_threads.ts';
+import { simdConvMethod, simdMatMulApplies, type AdamCoefficients } from './simd_kernels.ts';
 import { WasmConvMath, convGeometry, convMacs, type ConvAttributes, type KernelFunction, type TensorInfo } from './wasm_conv.ts';
 
 /**
  * Below this many multiply-accumulates per thread a conv is not split: at ~10 GMAC/s
- * it is ~3 ms of work per thread, against ~0.1 ms to hand a part over plus copies at
- * memory speed. Every conv of a training batch (128 x 84 x 84) is far above it; the
- * actor's batch-of-one convs are far below.
+ * it is ~3 ms of work per thread, against ~0.1 ms to hand a part over. Every conv
+ * of a training batch (128 x 84 x 84) is far above it; the actor's batch-of-one
+ * convs are far below.
  */
 export const SPLIT_MIN_MACS = 30e6;
 
@@ -42,7 +43,7 @@ interface KernelArguments {
 }
 
 let installed = false;
-let threads: ConvThreads | null = null;
+let threads: SimdThreads | null = null;
 let originalConv2D: KernelFunction;
 let originalFusedConv2D: KernelFunction;
 const mathByBackend = new WeakMap<BackendWasm, WasmConvMath>();
@@ -62,37 +63,21 @@ function required(args: KernelArguments, kernel: string, name: string): TensorIn
   return input;
 }
 
-/** Whether a conv of `info`'s size is worth splitting over the threads. */
+/** Whether a conv of `info`'s size is worth splitting over the threads (whose workers run only the SIMD kernels: see simdConvMethod). */
 function shouldSplit(info: tf.backend_util.Conv2DInfo): boolean {
-  if (threads == null) return false;
+  if (threads == null || simdConvMethod(info) === null) return false;
   return info.batchSize >= threads.threads && convMacs(info) / threads.threads >= SPLIT_MIN_MACS;
 }
 
-function forwardKernel(kernelName: string, original: () => KernelFunction) {
+function forwardKernel(original: () => KernelFunction) {
   return (args: KernelArguments): TensorInfo => {
-    const x = required(args, kernelName, 'x');
-    const filter = required(args, kernelName, 'filter');
     const math = mathFor(args.backend);
     const run = (inputs: Record<string, TensorInfo | undefined>, out: TensorInfo | null = null) => math.forward(inputs, args.attrs, original(), out);
-    const attrs = args.attrs as unknown as ConvAttributes & { dilations?: number | [number, number] };
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      attrs.dilations ?? 1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
-    if (!shouldSplit(info) || args.inputs.preluActivationWeights != null || attrs.dataFormat === 'NCHW') {
-      return run(args.inputs);
-    }
-    const shared: Record<string, TensorInfo> = { filter };
-    if (args.inputs.bias != null) shared.bias = args.inputs.bias;
+    const info = math.forwardBySimd(args.inputs, args.attrs);
+    if (info === null || !shouldSplit(info)) return run(args.inputs);
     return threads!.run(
       math,
-      { op: 'forward', kernel: kernelName, attrs: args.attrs },
-      { x },
-      shared,
+      { x: args.inputs.x! },
       (slices, out) => run({ ...args.inputs, x: slices.x }, out),
       (count) => [count, info.outHeight, info.outWidth, info.outChannels],
       'concat',
@@ -106,12 +91,11 @@ function inputGradientKernel(args: KernelArguments): TensorInfo {
   const attrs = args.attrs as unknown as ConvAttributes & { inputShape: number[] };
   const math = mathFor(args.backend);
   const info = convGeometry(attrs.inputShape, filter.shape, attrs);
-  if (!shouldSplit(info)) return math.inputGradient(dy, filter, attrs.inputShape, attrs);
+  const gradientConv = math.inputGradientConv(info);
+  if (gradientConv === null || !shouldSplit(gradientConv)) return math.inputGradient(dy, filter, attrs.inputShape, attrs);
   return threads!.run(
     math,
-    { op: 'inputGradient', attrs: args.attrs, targetShape: attrs.inputShape },
     { dy },
-    { filter },
     (slices, out) => math.inputGradient(slices.dy, filter, [slices.dy.shape[0], ...attrs.inputShape.slice(1)], attrs, out),
     (count) => [count, ...attrs.inputShape.slice(1)],
     'concat',
@@ -127,9 +111,7 @@ function filterGradientKernel(args: KernelArguments): TensorInfo {
   if (!shouldSplit(info)) return math.filterGradient(x, dy, attrs.filterShape, attrs);
   return threads!.run(
     math,
-    { op: 'filterGradient', attrs: args.attrs, targetShape: attrs.filterShape },
     { x, dy },
-    {},
     (slices) => math.filterGradient(slices.x, slices.dy, attrs.filterShape, attrs),
     () => attrs.filterShape,
     'sum',
@@ -218,11 +200,10 @@ function simdMatMul(original: KernelFunction) {
     const split = splitProduct(a, b, transposeA, transposeB);
     if (split === null) return math.simd().matMul(a, b, transposeA, transposeB);
     const [m, n] = [transposeA ? a.shape[1] : a.shape[0], transposeB ? b.shape[0] : b.shape[1]];
-    const job = { op: 'matMul' as const, attrs: { transposeA, transposeB } };
     if (split === 'rows') {
-      return threads!.run(math, job, { a }, { b }, (slices, out) => math.simd().matMul(slices.a, b, false, transposeB, out), (count) => [count, n], 'concat');
+      return threads!.run(math, { a }, (slices, out) => math.simd().matMul(slices.a, b, false, transposeB, out), (count) => [count, n], 'concat');
     }
-    return threads!.run(math, job, { a, b }, {}, (slices) => math.simd().matMul(slices.a, slices.b, true, false), () => [m, n], 'sum');
+    return threads!.run(math, { a, b }, (slices) => math.simd().matMul(slices.a, slices.b, true, false), () => [m, n], 'sum');
   };
 }
 
@@ -280,8 +261,8 @@ function replaceKernel(kernelName: string, kernelFunc: (args: KernelArguments) =
  * Registers the kernels above for backend 'wasm' (once; later calls only change the
  * threads). Needs the wasm package loaded, so that its own kernels can be wrapped.
  */
-export function installWasmKernels(convThreads: ConvThreads | null): void {
-  threads = convThreads;
+export function installWasmKernels(simdThreads: SimdThreads | null): void {
+  threads = simdThreads;
   if (installed) return;
   const conv = tf.getKernel('Conv2D', 'wasm');
   const fused = tf.getKernel('FusedConv2D', 'wasm');
@@ -290,8 +271,8 @@ export function installWasmKernels(convThreads: ConvThreads | null): void {
   }
   originalConv2D = conv.kernelFunc as unknown as KernelFunction;
   originalFusedConv2D = fused.kernelFunc as unknown as KernelFunction;
-  replaceKernel('Conv2D', forwardKernel('Conv2D', () => originalConv2D));
-  replaceKernel('FusedConv2D', forwardKernel('FusedConv2D', () => originalFusedConv2D));
+  replaceKernel('Conv2D', forwardKernel(() => originalConv2D));
+  replaceKernel('FusedConv2D', forwardKernel(() => originalFusedConv2D));
   replaceKernel('Conv2DBackpropInput', inputGradientKernel);
   replaceKernel('Conv2DBackpropFilter', filterGradientKernel);
   if (tf.getKernel('UnsortedSegmentSum', 'wasm') == null) replaceKernel('UnsortedSegmentSum', unsortedSegmentSumKernel);
@@ -306,7 +287,7 @@ export function installWasmKernels(convThreads: ConvThreads | null): void {
   installed = true;
 }
 
-/** The threads the conv kernels currently use (1 = main thread only) and how many convs they split so far. */
-export function convThreadStats(): { threads: number; splitRuns: number } {
+/** The threads the kernels currently use (1 = main thread only) and how many kernels they split so far. */
+export function threadStats(): { threads: number; splitRuns: number } {
   return { threads: threads?.threads ?? 1, splitRuns: threads?.splitRuns ?? 0 };
 }

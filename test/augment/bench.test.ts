@@ -10,7 +10,7 @@ describe('bench/augment.ts', () => {
   it('prints one aug_ms_<name>=<number> line per augmentation and the encoder forward time', () => {
     const result = spawnSync(process.execPath, ['--import', pathToFileURL(join(root, 'bin', 'typescript.mjs')).href, join(root, 'bench', 'augment.ts'), '--batch=2'], {
       cwd: root,
-      env: { ...process.env, RAD_THREADS: '1' }, // no conv worker threads to start for a smoke run
+      env: { ...process.env, RAD_THREADS: '1' }, // no SIMD worker threads to start for a smoke run
       encoding: 'utf8',
       timeout: 60_000,
     });

@@ -12,11 +12,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Random } from '../../../common/random.ts';
 import { setupBackend } from '../../../agents/tf/backend.ts';
 import { Adam } from '../../../agents/nets/adam.ts';
-import { SimdKernels, simdConvMethod } from '../../../agents/tf/simd_kernels.ts';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { SimdKernels, instantiateKernels, runKernelCall, simdConvMethod, wasmMemory } from '../../../agents/tf/simd_kernels.ts';
+import { WasmConvMath, type KernelFunction } from '../../../agents/tf/wasm_conv.ts';
+import { wasmBinaryFolder, withSharedMemory } from '../../../agents/tf/wasm_loader.ts';
 import { RELU_BIAS_GRADIENT } from '../../../agents/tf/wasm_kernels.ts';
 import { relativeError } from '../fixtures.ts';
 
@@ -207,5 +210,80 @@ describe('kernels.wasm', () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describe('recording kernel calls for a worker thread', () => {
+  beforeEach(async () => {
+    await tf.setBackend('wasm');
+  });
+
+  const math = () => {
+    const backend = tf.backend() as unknown as BackendWasm;
+    const conv = tf.getKernel('Conv2D', 'wasm')!.kernelFunc as unknown as KernelFunction;
+    return new WasmConvMath(backend, conv);
+  };
+
+  it('records the calls instead of running them, keeps freed buffers until asked, and the calls then give the direct result', () => {
+    const wasmMath = math();
+    const simd = wasmMath.simd();
+    const x = tf.randomNormal([2, 9, 9, 8]);
+    const filter = tf.randomNormal([3, 3, 8, 16]);
+    const info = tf.backend_util.computeConv2DInfo([2, 9, 9, 8], [3, 3, 8, 16], 1, 1, 'same');
+    const [xInfo, filterInfo] = [x, filter].map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+    const direct = simd.convForward(xInfo, filterInfo, null, false, info);
+    const buffers = wasmMath.backend.numDataIds();
+    const work = simd.record(() => simd.convForward(xInfo, filterInfo, null, true, info));
+    expect(work.calls.map(([name]) => name)).toEqual(['filter_transform', 'forward']);
+    // The transformed filter and the scratch are kept, not freed, while the calls wait.
+    expect(work.temporaries).toHaveLength(2);
+    expect(wasmMath.backend.numDataIds()).toBe(buffers + 3);
+    expect(simd.recordingNow).toBe(false);
+    const kernels = instantiateKernels(wasmMemory(wasmMath.backend));
+    for (const call of work.calls) runKernelCall(kernels, call);
+    const relu = wasmMath.view(direct).map((v) => Math.max(v, 0));
+    expect(Array.from(wasmMath.view(work.result))).toEqual(Array.from(relu));
+    for (const info of [...work.temporaries, work.result, direct]) wasmMath.free(info);
+    expect(wasmMath.backend.numDataIds()).toBe(buffers - 1);
+    tf.dispose([x, filter]);
+  });
+
+  it('refuses work that only the main thread can do (an XNNPACK conv), and frees what the body had kept', () => {
+    const wasmMath = math();
+    const x = tf.randomNormal([2, 9, 9, 8]);
+    const filter = tf.randomNormal([3, 3, 8, 12]); // 12 output channels: XNNPACK's
+    const [xInfo, filterInfo] = [x, filter].map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+    const buffers = wasmMath.backend.numDataIds();
+    expect(() => wasmMath.simd().record(() => wasmMath.conv(xInfo, filterInfo, 1, 'same'))).toThrow(/cannot run on a worker thread/);
+    expect(() => wasmMath.simd().record(() => wasmMath.simd().record(() => 0))).toThrow(/already recording/);
+    expect(wasmMath.backend.numDataIds()).toBe(buffers);
+    tf.dispose([x, filter]);
+  });
+});
+
+describe('the wasm heap in shared memory', () => {
+  const binary = readFileSync(join(wasmBinaryFolder(), 'tfjs-backend-wasm-simd.wasm'));
+
+  it('is the SIMD binary with one flag byte changed: its memory made shared', () => {
+    const shared = withSharedMemory(binary, 'simd.wasm');
+    const changed = [...shared.keys()].filter((i) => shared[i] !== binary[i]);
+    expect(changed).toHaveLength(1);
+    expect(shared[changed[0]]).toBe(binary[changed[0]] | 2);
+    expect(WebAssembly.validate(shared)).toBe(true);
+    expect(wasmMemory(tf.findBackend('wasm') as unknown as BackendWasm).buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('refuses what it cannot patch in place, naming the file and what it expected', () => {
+    expect(() => withSharedMemory(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), 'x.wasm')).toThrow(/x\.wasm: not a WebAssembly binary; expected tfjs-backend-wasm/);
+    const noMemory = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    expect(() => withSharedMemory(noMemory, 'empty.wasm')).toThrow(/empty\.wasm: it defines no memory/);
+    // A memory section (5) of one memory without a maximum (flags 0, minimum 1).
+    const unbounded = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0, 1]);
+    expect(() => withSharedMemory(unbounded, 'unbounded.wasm')).toThrow(/unbounded\.wasm: its memory has limits flags 0/);
+  });
+
+  it('is required by the SIMD kernels, with a message that says how to start the backend', () => {
+    const plain = { wasm: { asm: { memory: new WebAssembly.Memory({ initial: 1 }) } } } as unknown as BackendWasm;
+    expect(() => wasmMemory(plain)).toThrow(/not a shared WebAssembly\.Memory: start the backend with activateWasm/);
   });
 });
