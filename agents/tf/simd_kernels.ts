@@ -151,6 +151,11 @@ export class SimdKernels {
     return this.recording !== null;
   }
 
+  /** Runs calls that `record` gave, on this thread. */
+  runRecorded(calls: KernelCall[]): void {
+    for (const call of calls) runKernelCall(this.kernels, call);
+  }
+
   private run(call: KernelCall): void {
     if (this.recording !== null) this.recording.calls.push(call);
     else runKernelCall(this.kernels, call);

@@ -1,23 +1,27 @@
 /**
  * Runs a large SIMD kernel (a conv, one of its gradients, a matrix product) on
- * several cores: the batch is cut into fixed parts, each worker thread
- * (simd_worker.ts) computes one part and the main thread the first, all on the one
- * shared wasm heap (wasm_loader.ts). Parts of a result that lie side by side along
- * the batch are written in place; partial sums (a filter gradient, a^T b) are added
- * in worker order.
+ * several cores: the batch is cut into fixed chunks, and the main thread and the
+ * worker threads (simd_worker.ts) take chunks from a shared counter until none is
+ * left, all computing on the one shared wasm heap (wasm_loader.ts). Chunks of a
+ * result that lie side by side along the batch are written in place; partial sums
+ * (a filter gradient, a^T b) are added in chunk order.
  *
  * Why like this: tfjs's wasm backend is single-threaded in Node, and a tfjs kernel
- * must return synchronously. So the main thread records the kernel calls of each
- * worker's part (SimdKernels.record: it allocates the part's buffers and computes
- * the pointers), hands them over, computes its own part, and blocks on Atomics.wait
+ * must return synchronously. So the main thread records the kernel calls of every
+ * chunk (SimdKernels.record: it allocates the chunk's buffers and computes the
+ * pointers), hands them over, computes chunks itself, and blocks on Atomics.wait
  * (allowed on Node's main thread) until the workers are done. No tensor is copied
- * to or from a worker. The split depends only on the batch size and the thread
- * count, and the additions happen in a fixed order, so a run is deterministic for a
- * given thread count. The workers are unref'd: they never keep a process alive.
+ * to or from a worker. Taking chunks instead of one fixed part per thread keeps
+ * both cores busy when one runs slower: with fixed halves the main thread waited
+ * 55-278 ms per update for the worker (measured at batch 128 on the 2-core VM).
+ * The chunks depend only on the batch size and the chunk count, and the partial
+ * sums are added in chunk order, so results do not depend on which thread ran
+ * which chunk: a run is deterministic. The workers are unref'd: they never keep a
+ * process alive.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { CONTROL_SLOTS, DONE_SLOT, REQUEST_SLOT, STATUS_SLOT, type KernelJob, type WorkerData } from './simd_worker.ts';
+import { CONTROL_SLOTS, DONE_SLOT, REQUEST_SLOT, STATUS_SLOT, takeChunks, type KernelJob, type WorkerData } from './simd_worker.ts';
 import type { KernelCall } from './simd_kernels.ts';
 import type { TensorInfo, WasmConvMath } from './wasm_conv.ts';
 
@@ -33,32 +37,17 @@ interface KernelWorker {
 }
 
 /**
- * How much more of a batch the main thread takes than each worker. 1: with no
- * copies to or from a worker, a worker's part costs what the main thread's does.
- */
-export const MAIN_THREAD_SHARE = 1;
-
-/**
- * Sizes of the batch parts, the main thread's first: in proportion to
- * MAIN_THREAD_SHARE for the main thread and 1 for each worker, rounded down, the
- * items left going to the parts with the largest fractions (ties: the first
- * parts). Depends only on its arguments.
+ * Sizes of `parts` chunks of a batch: as equal as can be, the larger ones first.
+ * Depends only on its arguments.
  */
 export function splitBatch(batch: number, parts: number): number[] {
-  const weights = Array.from({ length: parts }, (_, i) => (i === 0 ? MAIN_THREAD_SHARE : 1));
-  const total = weights.reduce((a, b) => a + b, 0);
-  const shares = weights.map((weight) => (batch * weight) / total);
-  const counts = shares.map(Math.floor);
-  const left = batch - counts.reduce((a, b) => a + b, 0);
-  const byFraction = shares.map((share, i) => [share - Math.floor(share), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (let k = 0; k < left; k++) counts[byFraction[k][1]]++;
-  return counts;
+  return Array.from({ length: parts }, (_, i) => Math.floor(batch / parts) + (i < batch % parts ? 1 : 0));
 }
 
-async function startWorker(memory: WebAssembly.Memory): Promise<KernelWorker> {
+async function startWorker(memory: WebAssembly.Memory, nextChunk: SharedArrayBuffer): Promise<KernelWorker> {
   const control = new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT);
   const channel = new MessageChannel();
-  const workerData: WorkerData = { control, port: channel.port2, memory };
+  const workerData: WorkerData = { control, port: channel.port2, memory, nextChunk };
   const worker = new Worker(new URL('./simd_worker_entry.mjs', import.meta.url), {
     workerData,
     transferList: [channel.port2],
@@ -94,15 +83,20 @@ export class SimdThreads {
   /** Kernels run split over the threads so far (for benchmarks and tests). */
   splitRuns = 0;
 
-  private constructor(private readonly workers: KernelWorker[]) {}
+  private constructor(
+    private readonly workers: KernelWorker[],
+    /** The next chunk of the current run to take, shared by every thread. */
+    private readonly nextChunk: Int32Array,
+  ) {}
 
   /** Starts `threads - 1` workers (the main thread is the first thread) on `memory`, the wasm backend's shared heap. */
   static async start(threads: number, memory: WebAssembly.Memory): Promise<SimdThreads> {
     if (!Number.isInteger(threads) || threads < 2) {
       throw new Error(`SimdThreads: threads must be an integer >= 2, got ${threads}`);
     }
-    const workers = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker(memory)));
-    return new SimdThreads(workers);
+    const nextChunk = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const workers = await Promise.all(Array.from({ length: threads - 1 }, () => startWorker(memory, nextChunk)));
+    return new SimdThreads(workers, new Int32Array(nextChunk));
   }
 
   get threads(): number {
@@ -116,54 +110,62 @@ export class SimdThreads {
   }
 
   /**
-   * Runs one kernel split over the batch.
+   * Runs one kernel split over the batch in `chunks` chunks (at least the thread
+   * count; more balance the threads better, at the cost of each chunk's fixed work,
+   * such as packing a product's shared operand).
    * - `batchInputs` are cut along axis 0 (all with the same batch size);
-   * - `runPart` computes one part from aliases of its batch slices with the SIMD
-   *   kernels only (math.simd(): a worker's part is recorded, not computed, on the
-   *   main thread). For 'concat' it is handed `out`, the part's rows of the result,
-   *   and writes there and returns it (a part returned elsewhere is copied in);
-   * - `partShape(count)` is the result shape of a part of `count` items;
-   * - `combine`: 'concat' puts parts side by side along axis 0, 'sum' adds them.
+   * - `runChunk` computes one chunk from aliases of its batch slices with the SIMD
+   *   kernels only: it is recorded (math.simd().record), not computed, and any
+   *   thread may run it. For 'concat' it is handed `out`, the chunk's rows of the
+   *   result, and writes there and returns it (a chunk returned elsewhere is
+   *   copied in);
+   * - `chunkShape(count)` is the result shape of a chunk of `count` items;
+   * - `combine`: 'concat' puts chunks side by side along axis 0, 'sum' adds them.
    */
   run(
     math: WasmConvMath,
     batchInputs: Record<string, TensorInfo>,
-    runPart: (batchSlices: Record<string, TensorInfo>, out: TensorInfo | null) => TensorInfo,
-    partShape: (count: number) => number[],
+    runChunk: (batchSlices: Record<string, TensorInfo>, out: TensorInfo | null) => TensorInfo,
+    chunkShape: (count: number) => number[],
     combine: 'concat' | 'sum',
+    chunks: number = this.threads,
   ): TensorInfo {
     if (this.closed) throw new Error('SimdThreads: used after close()');
-    this.splitRuns += 1;
     const batch = Object.values(batchInputs)[0].shape[0];
-    const counts = splitBatch(batch, this.threads);
+    if (!Number.isInteger(chunks) || chunks < this.threads || chunks > batch) {
+      throw new Error(`SimdThreads.run: chunks must be an integer from the thread count (${this.threads}) to the batch size (${batch}), got ${chunks}`);
+    }
+    this.splitRuns += 1;
+    const counts = splitBatch(batch, chunks);
     const starts = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
     const simd = math.simd();
-    const result = combine === 'concat' ? math.allocate(partShape(batch)) : null;
+    const result = combine === 'concat' ? math.allocate(chunkShape(batch)) : null;
     const aliases: TensorInfo[] = [];
     const temporaries: TensorInfo[] = [];
     const outs: (TensorInfo | null)[] = [];
     const outputs: TensorInfo[] = [];
+    const calls: KernelCall[][] = [];
     const dispatched: KernelWorker[] = [];
-    const inputsOf = (part: number): Record<string, TensorInfo> => {
-      const slices: Record<string, TensorInfo> = {};
-      for (const [name, info] of Object.entries(batchInputs)) aliases.push((slices[name] = math.aliasBatch(info, starts[part], counts[part])));
-      outs[part] = result === null ? null : math.aliasBatch(result, starts[part], counts[part]);
-      if (outs[part] !== null) aliases.push(outs[part]!);
-      return slices;
-    };
     let combined: TensorInfo | null = null;
     try {
       try {
-        // Hand each worker its part before the main thread starts on its own.
-        this.workers.forEach((worker, index) => {
-          const part = index + 1;
-          const work = simd.record(() => runPart(inputsOf(part), outs[part]));
+        for (let chunk = 0; chunk < chunks; chunk++) {
+          const slices: Record<string, TensorInfo> = {};
+          for (const [name, info] of Object.entries(batchInputs)) aliases.push((slices[name] = math.aliasBatch(info, starts[chunk], counts[chunk])));
+          const out = result === null ? null : math.aliasBatch(result, starts[chunk], counts[chunk]);
+          if (out !== null) aliases.push(out);
+          outs.push(out);
+          const work = simd.record(() => runChunk(slices, out));
           temporaries.push(...work.temporaries);
-          outputs[part] = work.result;
-          this.send(worker, work.calls);
+          outputs.push(work.result);
+          calls.push(work.calls);
+        }
+        Atomics.store(this.nextChunk, 0, 0);
+        for (const worker of this.workers) {
+          this.send(worker, calls);
           dispatched.push(worker);
-        });
-        outputs[0] = runPart(inputsOf(0), outs[0]);
+        }
+        takeChunks(this.nextChunk, calls, (chunk) => simd.runRecorded(chunk));
       } finally {
         // Even on failure, wait so that no worker still writes into the heap.
         for (const worker of dispatched) this.wait(worker);
@@ -175,13 +177,13 @@ export class SimdThreads {
       for (const alias of aliases) math.releaseAlias(alias);
       for (const info of temporaries) math.free(info);
       if (combined === null) {
-        for (const [part, output] of outputs.entries()) if (output !== undefined && output.dataId !== outs[part]?.dataId) math.free(output);
+        for (const [chunk, output] of outputs.entries()) if (output.dataId !== outs[chunk]?.dataId) math.free(output);
         if (result !== null) math.free(result);
       }
     }
   }
 
-  /** The parts' outputs added into the main thread's, in worker order; the others freed. */
+  /** The chunks' outputs added into the first one's, in chunk order; the others freed. */
   private sum(math: WasmConvMath, outputs: TensorInfo[]): TensorInfo {
     const total = math.view(outputs[0]);
     for (const output of outputs.slice(1)) {
@@ -192,19 +194,19 @@ export class SimdThreads {
     return outputs[0];
   }
 
-  /** `result`, with any part written elsewhere than its rows copied in (and freed). */
+  /** `result`, with any chunk written elsewhere than its rows copied in (and freed). */
   private concat(math: WasmConvMath, outputs: TensorInfo[], outs: (TensorInfo | null)[], result: TensorInfo, starts: number[]): TensorInfo {
     const perItem = tf.util.sizeFromShape(result.shape.slice(1));
-    outputs.forEach((output, part) => {
-      if (output.dataId === outs[part]!.dataId) return;
-      math.view(result).set(math.view(output), starts[part] * perItem);
+    outputs.forEach((output, chunk) => {
+      if (output.dataId === outs[chunk]!.dataId) return;
+      math.view(result).set(math.view(output), starts[chunk] * perItem);
       math.free(output);
     });
     return result;
   }
 
-  private send(worker: KernelWorker, calls: KernelCall[]): void {
-    const job: KernelJob = { calls };
+  private send(worker: KernelWorker, chunks: KernelCall[][]): void {
+    const job: KernelJob = { chunks };
     worker.port.postMessage(job);
     worker.request += 1;
     Atomics.store(worker.control, REQUEST_SLOT, worker.request);

@@ -1,9 +1,10 @@
 /**
  * The far side of simd_threads.ts: a worker thread that runs the project's SIMD
  * kernels (simd_kernels.ts) on the main thread's wasm heap, a shared
- * WebAssembly.Memory (wasm_loader.ts). A job is a list of kernel calls whose
- * pointers the main thread prepared; the worker reads its inputs where they lie and
- * writes its part of the result in place, so no tensor is copied either way.
+ * WebAssembly.Memory (wasm_loader.ts). A job is a list of chunks, each a list of
+ * kernel calls whose pointers the main thread prepared; the worker takes chunks
+ * from a counter shared with every thread until none is left, reads their inputs
+ * where they lie and writes their results in place, so no tensor is copied.
  *
  * The worker blocks on Atomics.wait between jobs (no event loop turn needed, so it
  * is answered within microseconds) and reads each job synchronously with
@@ -22,7 +23,7 @@ export const SLEEP_SLOT = 3; // never written: waiting on it is a plain sleep
 export const CONTROL_SLOTS = 4;
 
 export interface KernelJob {
-  calls: KernelCall[];
+  chunks: KernelCall[][];
 }
 
 export interface WorkerData {
@@ -30,12 +31,23 @@ export interface WorkerData {
   port: MessagePort;
   /** The main thread's wasm heap. */
   memory: WebAssembly.Memory;
+  /** One Int32: the next chunk of the current job to take (shared by every thread). */
+  nextChunk: SharedArrayBuffer;
+}
+
+/** Runs chunks taken from `nextChunk` (shared by every thread of a job) until none is left. */
+export function takeChunks(nextChunk: Int32Array, chunks: KernelCall[][], run: (calls: KernelCall[]) => void): void {
+  for (let chunk = Atomics.add(nextChunk, 0, 1); chunk < chunks.length; chunk = Atomics.add(nextChunk, 0, 1)) run(chunks[chunk]);
 }
 
 /** The worker's whole life: instantiate the kernels, say ready, then run jobs until terminated. */
 export function serveKernelJobs(workerData: WorkerData, postReady: (message: unknown) => void): never {
   const kernels = instantiateKernels(workerData.memory);
   const control = new Int32Array(workerData.control);
+  const nextChunk = new Int32Array(workerData.nextChunk);
+  const run = (calls: KernelCall[]) => {
+    for (const call of calls) runKernelCall(kernels, call);
+  };
   const port = workerData.port;
   let seen = Atomics.load(control, REQUEST_SLOT);
   postReady({ ready: true });
@@ -53,7 +65,7 @@ export function serveKernelJobs(workerData: WorkerData, postReady: (message: unk
     }
     let status = 0;
     try {
-      for (const call of (message.message as KernelJob).calls) runKernelCall(kernels, call);
+      takeChunks(nextChunk, (message.message as KernelJob).chunks, run);
     } catch (error) {
       status = 1;
       port.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -8,21 +8,24 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { setupBackend } from '../../../agents/tf/backend.ts';
-import { MAIN_THREAD_SHARE, splitBatch } from '../../../agents/tf/simd_threads.ts';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { SimdThreads, splitBatch } from '../../../agents/tf/simd_threads.ts';
+import { wasmMemory } from '../../../agents/tf/simd_kernels.ts';
+import { WasmConvMath, type KernelFunction } from '../../../agents/tf/wasm_conv.ts';
 import { relativeError } from '../fixtures.ts';
 import { threadStats } from '../../../agents/tf/wasm_kernels.ts';
 import { Random } from '../../../common/random.ts';
 
 describe('splitBatch', () => {
-  it('cuts a batch into parts that cover it, the main thread taking MAIN_THREAD_SHARE times a worker part', () => {
+  it('cuts a batch into chunks that cover it, as equal as can be, the larger first', () => {
     expect(splitBatch(128, 2)).toEqual([64, 64]);
     expect(splitBatch(7, 2)).toEqual([4, 3]);
-    expect(splitBatch(10, 3)).toEqual([4, 3, 3]);
+    expect(splitBatch(10, 4)).toEqual([3, 3, 2, 2]);
     expect(splitBatch(2, 2)).toEqual([1, 1]);
-    for (const [batch, parts] of [[128, 2], [512, 2], [33, 3], [5, 4]]) {
+    for (const [batch, parts] of [[128, 8], [512, 2], [33, 3], [5, 4]]) {
       const counts = splitBatch(batch, parts);
       expect(counts.reduce((a, b) => a + b, 0)).toBe(batch);
-      expect(Math.abs(counts[0] / Math.max(counts[1], 1) - MAIN_THREAD_SHARE)).toBeLessThan(parts / Math.max(counts[1], 1) + 0.01);
+      expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
     }
   });
 });
@@ -118,6 +121,35 @@ describe('wasm convs on two threads', () => {
     expect(differences(split[0], single[0])).toBe(0);
     expect(relativeError(split[1], single[1])).toBeLessThan(1e-6);
     await setupBackend('wasm', { threads: 1 });
+  });
+
+  it('run any number of chunks, from the thread count to the batch size, with the results of one thread', async () => {
+    await setupBackend('wasm', { threads: 1 });
+    const backend = tf.backend() as unknown as BackendWasm;
+    const math = new WasmConvMath(backend, tf.getKernel('Conv2D', 'wasm')!.kernelFunc as unknown as KernelFunction);
+    const threads = await SimdThreads.start(2, wasmMemory(backend));
+    const a = tf.randomNormal([37, 64]);
+    const b = tf.randomNormal([64, 24]);
+    const [aInfo, bInfo] = [a, b].map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+    try {
+      const single = math.simd().matMul(aInfo, bInfo, false, false);
+      const buffers = backend.numDataIds();
+      for (const chunks of [2, 5, 16, 37]) {
+        const split = threads.run(math, { a: aInfo }, (slices, out) => math.simd().matMul(slices.a, bInfo, false, false, out), (count) => [count, 24], 'concat', chunks);
+        expect(differences(math.view(split), math.view(single)), `${chunks} chunks`).toBe(0);
+        math.free(split);
+        expect(backend.numDataIds()).toBe(buffers);
+      }
+      for (const chunks of [1, 38, 2.5]) {
+        expect(() => threads.run(math, { a: aInfo }, (slices, out) => math.simd().matMul(slices.a, bInfo, false, false, out), (count) => [count, 24], 'concat', chunks)).toThrow(
+          new RegExp(`chunks must be an integer from the thread count \\(2\\) to the batch size \\(37\\), got ${chunks}`),
+        );
+      }
+      math.free(single);
+    } finally {
+      await threads.close();
+      tf.dispose([a, b]);
+    }
   });
 
   it('let a process with a live worker exit by itself', () => {
