@@ -53,7 +53,7 @@ export interface KernelExports {
     keep1: number, add1: number, keep2: number, add2: number, correction2: number, eps: number, stepSize: number,
   ): void;
   matmul_scratch_floats(m: number, n: number, k: number): number;
-  matmul(a: number, aRow: number, aColumn: number, b: number, bRow: number, bColumn: number, c: number, m: number, n: number, k: number, scratch: number): void;
+  matmul(a: number, aRow: number, aColumn: number, b: number, bRow: number, bColumn: number, c: number, ldc: number, m: number, n: number, k: number, scratch: number): void;
 }
 
 /** The exports that compute (the others size scratch buffers), as a worker is asked to run them by name. */
@@ -297,11 +297,60 @@ export class SimdKernels {
       this.run(['matmul',
         this.offset(a) + (batchA === 1 ? 0 : item * m * k * bytes), aRow, aColumn,
         this.offset(b) + (batchB === 1 ? 0 : item * k * n * bytes), bRow, bColumn,
-        this.offset(c) + item * m * n * bytes, m, n, k, this.offset(scratch),
+        this.offset(c) + item * m * n * bytes, n, m, n, k, this.offset(scratch),
       ]);
     }
     this.free(scratch);
     return c;
+  }
+
+  /**
+   * a b for float32 rank-2 a [m, k] (or [k, m] with transposeA) and b [k, n] (or
+   * [n, k] with transposeB) as chunks of kernel calls for several threads
+   * (SimdThreads.runChunks), cut along `cut` into chunks of `sizes` (summing to m,
+   * n or k): 'rows' and 'columns' chunks write their block of one result in place,
+   * 'terms' chunks each their own partial product. `outputs` is [the result], or
+   * the partial products to add in chunk order; free `temporaries` once the calls
+   * ran. Each chunk packs only its share of the operands it cuts.
+   */
+  recordMatMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, cut: ProductCut, sizes: number[]): RecordedProduct {
+    const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
+    const [kB, n] = transposeB ? [b.shape[1], b.shape[0]] : b.shape;
+    const total = cut === 'rows' ? m : cut === 'columns' ? n : k;
+    if (a.shape.length !== 2 || b.shape.length !== 2 || k !== kB || !simdMatMulApplies(a, b) || sizes.reduce((x, y) => x + y, 0) !== total || sizes.some((size) => size < 1)) {
+      throw new Error(
+        `SIMD matMul by ${cut}: expected float32 operands of rank 2 whose inner sizes match, cut into chunks summing to ${total}; got ${a.dtype} [${a.shape}]${transposeA ? '^T' : ''}, ${b.dtype} [${b.shape}]${transposeB ? '^T' : ''} and chunks [${sizes}]`,
+      );
+    }
+    const [aRow, aColumn] = transposeA ? [1, m] : [k, 1];
+    const [bRow, bColumn] = transposeB ? [1, k] : [n, 1];
+    const bytes = Float32Array.BYTES_PER_ELEMENT;
+    const product: RecordedProduct = { outputs: cut === 'terms' ? [] : [this.allocate([m, n])], chunks: [], temporaries: [] };
+    try {
+      let start = 0;
+      for (const size of sizes) {
+        const work = this.record(() => {
+          const c = cut === 'terms' ? this.allocate([m, n]) : product.outputs[0];
+          const [chunkM, chunkN, chunkK] = cut === 'rows' ? [size, n, k] : cut === 'columns' ? [m, size, k] : [m, n, size];
+          const scratch = this.allocate([this.kernels.matmul_scratch_floats(chunkM, chunkN, chunkK)]);
+          this.run(['matmul',
+            this.offset(a) + bytes * start * (cut === 'rows' ? aRow : cut === 'terms' ? aColumn : 0), aRow, aColumn,
+            this.offset(b) + bytes * start * (cut === 'columns' ? bColumn : cut === 'terms' ? bRow : 0), bRow, bColumn,
+            this.offset(c) + bytes * start * (cut === 'rows' ? n : cut === 'columns' ? 1 : 0), n, chunkM, chunkN, chunkK, this.offset(scratch),
+          ]);
+          this.free(scratch);
+          return c;
+        });
+        if (cut === 'terms') product.outputs.push(work.result);
+        product.chunks.push(work.calls);
+        product.temporaries.push(...work.temporaries);
+        start += size;
+      }
+    } catch (error) {
+      for (const info of [...product.outputs, ...product.temporaries]) this.free(info);
+      throw error;
+    }
+    return product;
   }
 
   /**
@@ -323,6 +372,29 @@ export class SimdKernels {
     ]);
     return outputs;
   }
+}
+
+/**
+ * How a rank-2 product [m, k] x [k, n] is cut over threads: by its terms when k
+ * dwarfs the result (each chunk packs its share of both operands, and the partial
+ * products to add are small), else along the result's longer side (each chunk
+ * packs only its columns of b, or its rows of a).
+ */
+export type ProductCut = 'rows' | 'columns' | 'terms';
+
+export function productCut(m: number, n: number, k: number): ProductCut {
+  if (k >= 8 * Math.max(m, n)) return 'terms';
+  return n >= m ? 'columns' : 'rows';
+}
+
+/** Chunk sizes along a cut are multiples of this (the 4x8 register block), but for the last. */
+export const CUT_ALIGNMENT: Record<ProductCut, number> = { rows: 4, columns: 8, terms: 1 };
+
+/** A product recorded in chunks (SimdKernels.recordMatMul). */
+export interface RecordedProduct {
+  outputs: TensorInfo[];
+  chunks: KernelCall[][];
+  temporaries: TensorInfo[];
 }
 
 /** The scalars of one Adam step (see agents/nets/adam.ts), as numbers the caller computed in float64. */

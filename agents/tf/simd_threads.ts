@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { CONTROL_SLOTS, DONE_SLOT, REQUEST_SLOT, STATUS_SLOT, takeChunks, type KernelJob, type WorkerData } from './simd_worker.ts';
-import type { KernelCall } from './simd_kernels.ts';
+import type { KernelCall, SimdKernels } from './simd_kernels.ts';
 import type { TensorInfo, WasmConvMath } from './wasm_conv.ts';
 
 const READY_TIMEOUT_MS = 120_000;
@@ -42,6 +42,28 @@ interface KernelWorker {
  */
 export function splitBatch(batch: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(batch / parts) + (i < batch % parts ? 1 : 0));
+}
+
+/**
+ * Sizes of chunks of `total` for `parts` threads' worth of chunks: multiples of
+ * `align` (all but the last), as equal as can be, at most `parts` of them.
+ */
+export function splitAligned(total: number, parts: number, align: number): number[] {
+  const units = Math.ceil(total / align);
+  const sizes = splitBatch(units, Math.min(parts, units)).map((count) => count * align);
+  sizes[sizes.length - 1] -= units * align - total;
+  return sizes;
+}
+
+/** The outputs added into the first, in order (the others freed): partial sums combined the same way on every run. */
+export function sumInOrder(math: WasmConvMath, outputs: TensorInfo[]): TensorInfo {
+  const total = math.view(outputs[0]);
+  for (const output of outputs.slice(1)) {
+    const part = math.view(output);
+    for (let i = 0; i < total.length; i++) total[i] += part[i];
+    math.free(output);
+  }
+  return outputs[0];
 }
 
 async function startWorker(memory: WebAssembly.Memory, nextChunk: SharedArrayBuffer): Promise<KernelWorker> {
@@ -80,7 +102,7 @@ async function startWorker(memory: WebAssembly.Memory, nextChunk: SharedArrayBuf
 
 export class SimdThreads {
   private closed = false;
-  /** Kernels run split over the threads so far (for benchmarks and tests). */
+  /** Kernels run in chunks over the threads so far (for benchmarks and tests). */
   splitRuns = 0;
 
   private constructor(
@@ -135,7 +157,6 @@ export class SimdThreads {
     if (!Number.isInteger(chunks) || chunks < this.threads || chunks > batch) {
       throw new Error(`SimdThreads.run: chunks must be an integer from the thread count (${this.threads}) to the batch size (${batch}), got ${chunks}`);
     }
-    this.splitRuns += 1;
     const counts = splitBatch(batch, chunks);
     const starts = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
     const simd = math.simd();
@@ -145,33 +166,21 @@ export class SimdThreads {
     const outs: (TensorInfo | null)[] = [];
     const outputs: TensorInfo[] = [];
     const calls: KernelCall[][] = [];
-    const dispatched: KernelWorker[] = [];
     let combined: TensorInfo | null = null;
     try {
-      try {
-        for (let chunk = 0; chunk < chunks; chunk++) {
-          const slices: Record<string, TensorInfo> = {};
-          for (const [name, info] of Object.entries(batchInputs)) aliases.push((slices[name] = math.aliasBatch(info, starts[chunk], counts[chunk])));
-          const out = result === null ? null : math.aliasBatch(result, starts[chunk], counts[chunk]);
-          if (out !== null) aliases.push(out);
-          outs.push(out);
-          const work = simd.record(() => runChunk(slices, out));
-          temporaries.push(...work.temporaries);
-          outputs.push(work.result);
-          calls.push(work.calls);
-        }
-        Atomics.store(this.nextChunk, 0, 0);
-        for (const worker of this.workers) {
-          this.send(worker, calls);
-          dispatched.push(worker);
-        }
-        takeChunks(this.nextChunk, calls, (chunk) => simd.runRecorded(chunk));
-      } finally {
-        // Even on failure, wait so that no worker still writes into the heap.
-        for (const worker of dispatched) this.wait(worker);
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        const slices: Record<string, TensorInfo> = {};
+        for (const [name, info] of Object.entries(batchInputs)) aliases.push((slices[name] = math.aliasBatch(info, starts[chunk], counts[chunk])));
+        const out = result === null ? null : math.aliasBatch(result, starts[chunk], counts[chunk]);
+        if (out !== null) aliases.push(out);
+        outs.push(out);
+        const work = simd.record(() => runChunk(slices, out));
+        temporaries.push(...work.temporaries);
+        outputs.push(work.result);
+        calls.push(work.calls);
       }
-      for (const worker of dispatched) this.check(worker);
-      combined = result === null ? this.sum(math, outputs) : this.concat(math, outputs, outs, result, starts);
+      this.runChunks(simd, calls);
+      combined = result === null ? sumInOrder(math, outputs) : this.concat(math, outputs, outs, result, starts);
       return combined;
     } finally {
       for (const alias of aliases) math.releaseAlias(alias);
@@ -183,15 +192,27 @@ export class SimdThreads {
     }
   }
 
-  /** The chunks' outputs added into the first one's, in chunk order; the others freed. */
-  private sum(math: WasmConvMath, outputs: TensorInfo[]): TensorInfo {
-    const total = math.view(outputs[0]);
-    for (const output of outputs.slice(1)) {
-      const part = math.view(output);
-      for (let i = 0; i < total.length; i++) total[i] += part[i];
-      math.free(output);
+  /**
+   * Runs recorded chunks of kernel calls (SimdKernels.record) on every thread, each
+   * chunk on whichever thread takes it first; returns when all ran, and throws if
+   * one failed.
+   */
+  runChunks(simd: SimdKernels, chunks: KernelCall[][]): void {
+    if (this.closed) throw new Error('SimdThreads: used after close()');
+    this.splitRuns += 1;
+    const dispatched: KernelWorker[] = [];
+    try {
+      Atomics.store(this.nextChunk, 0, 0);
+      for (const worker of this.workers) {
+        this.send(worker, chunks);
+        dispatched.push(worker);
+      }
+      takeChunks(this.nextChunk, chunks, (calls) => simd.runRecorded(calls));
+    } finally {
+      // Even on failure, wait so that no worker still writes into the heap.
+      for (const worker of dispatched) this.wait(worker);
     }
-    return outputs[0];
+    for (const worker of dispatched) this.check(worker);
   }
 
   /** `result`, with any chunk written elsewhere than its rows copied in (and freed). */

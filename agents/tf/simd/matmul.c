@@ -102,18 +102,21 @@ static void pack_a(const float* a, int a_row, int a_col, int i0, int mc, int k0,
 }
 
 /*
- * c [m][n] (rows n apart) = A B, with A(i, k) = a[i * a_row + k * a_col] and
- * B(k, j) = b[k * b_row + j * b_col].
+ * c [m][n] (rows ldc apart) = A B, with A(i, k) = a[i * a_row + k * a_col] and
+ * B(k, j) = b[k * b_row + j * b_col]. With ldc > n, c is a block of columns of a
+ * wider matrix (a product cut by columns over threads).
  */
 __attribute__((export_name("matmul")))
-void matmul(const float* a, int a_row, int a_col, const float* b, int b_row, int b_col, float* c, int m, int n, int k, float* scratch) {
+void matmul(const float* a, int a_row, int a_col, const float* b, int b_row, int b_col, float* c, int ldc, int m, int n, int k, float* scratch) {
   int n8 = (n + 7) & ~7;
   int kc_max = k < KC ? k : KC;
   float* packed_b = scratch;                 /* [n8 / 8][kc][8] */
   float* packed_a = packed_b + kc_max * n8;  /* [mc / 4][kc][4] */
   float* edge = packed_a + kc_max * (((m < MC ? m : MC) + 3) & ~3);  /* 4 x 8 */
   if (k == 0) {
-    for (int i = 0; i < m * n; i++) c[i] = 0;
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) c[i * ldc + j] = 0;
+    }
     return;
   }
   for (int k0 = 0; k0 < k; k0 += KC) {
@@ -126,7 +129,7 @@ void matmul(const float* a, int a_row, int a_col, const float* b, int b_row, int
         int cols = n - j0 < 8 ? n - j0 : 8;
         for (int g = 0; g < mc; g += 4) {
           int rows = mc - g < 4 ? mc - g : 4;
-          block_4x8(packed_a + g * kc, packed_b + j0 * kc, kc, c + (i0 + g) * n + j0, n, rows, cols, k0 > 0, edge);
+          block_4x8(packed_a + g * kc, packed_b + j0 * kc, kc, c + (i0 + g) * ldc + j0, ldc, rows, cols, k0 > 0, edge);
         }
       }
     }

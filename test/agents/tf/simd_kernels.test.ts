@@ -17,7 +17,7 @@ import { Random } from '../../../common/random.ts';
 import { setupBackend } from '../../../agents/tf/backend.ts';
 import { Adam } from '../../../agents/nets/adam.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { SimdKernels, instantiateKernels, runKernelCall, simdConvMethod, wasmMemory } from '../../../agents/tf/simd_kernels.ts';
+import { SimdKernels, instantiateKernels, productCut, runKernelCall, simdConvMethod, wasmMemory } from '../../../agents/tf/simd_kernels.ts';
 import { WasmConvMath, type KernelFunction } from '../../../agents/tf/wasm_conv.ts';
 import { wasmBinaryFolder, withSharedMemory } from '../../../agents/tf/wasm_loader.ts';
 import { RELU_BIAS_GRADIENT } from '../../../agents/tf/wasm_kernels.ts';
@@ -258,6 +258,22 @@ describe('recording kernel calls for a worker thread', () => {
     expect(() => wasmMath.simd().record(() => wasmMath.simd().record(() => 0))).toThrow(/already recording/);
     expect(wasmMath.backend.numDataIds()).toBe(buffers);
     tf.dispose([x, filter]);
+  });
+});
+
+describe('productCut', () => {
+  it('cuts by terms where k dwarfs the result, else along the result\'s longer side', () => {
+    expect(productCut(128, 50, 39200)).toBe('terms');
+    expect(productCut(39200, 50, 128)).toBe('rows');
+    expect(productCut(128, 1024, 1024)).toBe('columns');
+    expect(productCut(1024, 1024, 128)).toBe('columns');
+  });
+
+  it('refuses chunks that do not cover the cut side', () => {
+    const simd = new SimdKernels(tf.findBackend('wasm') as unknown as BackendWasm);
+    const a = { dataId: {}, shape: [8, 16], dtype: 'float32' as const };
+    const b = { dataId: {}, shape: [16, 24], dtype: 'float32' as const };
+    expect(() => simd.recordMatMul(a, b, false, false, 'columns', [8, 8])).toThrow(/SIMD matMul by columns: .* cut into chunks summing to 24; got .* and chunks \[8,8\]/);
   });
 });
 

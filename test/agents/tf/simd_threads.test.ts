@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { setupBackend } from '../../../agents/tf/backend.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { SimdThreads, splitBatch } from '../../../agents/tf/simd_threads.ts';
+import { SimdThreads, splitAligned, splitBatch } from '../../../agents/tf/simd_threads.ts';
 import { wasmMemory } from '../../../agents/tf/simd_kernels.ts';
 import { WasmConvMath, type KernelFunction } from '../../../agents/tf/wasm_conv.ts';
 import { relativeError } from '../fixtures.ts';
@@ -27,6 +27,16 @@ describe('splitBatch', () => {
       expect(counts.reduce((a, b) => a + b, 0)).toBe(batch);
       expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('splitAligned', () => {
+  it('cuts a length into at most the asked chunks, multiples of the alignment but for the last', () => {
+    expect(splitAligned(1024, 4, 8)).toEqual([256, 256, 256, 256]);
+    expect(splitAligned(50, 4, 8)).toEqual([16, 16, 16, 2]);
+    expect(splitAligned(12, 4, 8)).toEqual([8, 4]);
+    expect(splitAligned(39200, 4, 1)).toEqual([9800, 9800, 9800, 9800]);
+    expect(splitAligned(7, 3, 4)).toEqual([4, 3]);
   });
 });
 
@@ -100,26 +110,36 @@ describe('wasm convs on two threads', () => {
     await setupBackend('wasm', { threads: 1 });
   });
 
-  it('split large products too (by rows, and a^T b by terms) with the results of one thread', async () => {
+  it('cut large products by columns, rows or terms, with the results of one thread', async () => {
     const rng = Random.derive(8, 'matmul-threads');
-    // 256 x 512 x 512 multiply-adds: 33.5M per thread, above SPLIT_MIN_MACS.
-    const a = rng.fillNormal(new Float32Array(256 * 512)) as Float32Array;
-    const b = rng.fillNormal(new Float32Array(512 * 512)) as Float32Array;
+    const values = (size: number) => rng.fillNormal(new Float32Array(size)) as Float32Array;
+    // Each at least SPLIT_MIN_MACS per thread on 2 threads.
+    const a = values(256 * 512);
+    const b = values(512 * 512);
+    const tall = values(512 * 2048);
+    const thin = values(512 * 64);
+    const wide = values(128 * 16384);
+    const narrow = values(16384 * 40);
     const products = () =>
       tf.tidy(() => {
-        const [left, right] = [tf.tensor2d(a, [256, 512]), tf.tensor2d(b, [512, 512])];
-        const rows = tf.matMul(left, right); // split by the rows of a
-        const terms = tf.matMul(tf.reshape(left, [512, 256]), right, true, false); // a^T b: split by the 512 terms
-        return [rows, terms].map((t) => t.dataSync().slice() as Float32Array);
+        const columns = tf.matMul(tf.tensor2d(a, [256, 512]), tf.tensor2d(b, [512, 512])); // n >= m: by b's columns
+        const rows = tf.matMul(tf.tensor2d(tall, [512, 2048]), tf.tensor2d(thin, [512, 64]), true, false); // [2048, 64]: by rows
+        const terms = tf.matMul(tf.tensor2d(wide, [128, 16384]), tf.tensor2d(narrow, [16384, 40])); // k >= 8 max(m, n): by terms
+        return [columns, rows, terms].map((t) => t.dataSync().slice() as Float32Array);
       });
     await setupBackend('wasm', { threads: 1 });
     const single = products();
     await setupBackend('wasm', { threads: 2 });
     const before = threadStats().splitRuns;
+    const buffers = tf.backend().numDataIds();
     const split = products();
-    expect(threadStats().splitRuns - before).toBe(2);
+    expect(threadStats().splitRuns - before).toBe(3);
+    expect(tf.backend().numDataIds()).toBe(buffers);
+    // A chunk of rows or columns sums each element's terms in the one thread's order.
     expect(differences(split[0], single[0])).toBe(0);
-    expect(relativeError(split[1], single[1])).toBeLessThan(1e-6);
+    expect(differences(split[1], single[1])).toBe(0);
+    expect(relativeError(split[2], single[2])).toBeLessThan(1e-6);
+    expect(differences(products()[2], split[2])).toBe(0);
     await setupBackend('wasm', { threads: 1 });
   });
 
