@@ -29,12 +29,15 @@ import { CUT_ALIGNMENT, productCut, simdConvMethod, simdMatMulApplies, type Adam
 import { WasmConvMath, convGeometry, convMacs, type ConvAttributes, type KernelFunction, type TensorInfo } from './wasm_conv.ts';
 
 /**
- * Below this many multiply-accumulates per thread a conv is not split: at ~10 GMAC/s
- * it is ~3 ms of work per thread, against ~0.1 ms to hand a part over. Every conv
- * of a training batch (128 x 84 x 84) is far above it; the actor's batch-of-one
- * convs are far below.
+ * Below this many multiply-accumulates per thread a conv or product is not split:
+ * at ~10 GMAC/s that is ~0.4 ms of work per thread, against some 20-50 us to record
+ * the chunks and hand them over (no tensor is copied). The quick preset's update
+ * (batch 32, 16 filters, 56x56) splits its convs at this size: 68 ms per update
+ * against 87 with the earlier 30M (median of 10 rounds, alternating in one process,
+ * 2 threads). The actor's batch-of-one convs stay on the main thread (a batch is
+ * split only if it has an item per thread).
  */
-export const SPLIT_MIN_MACS = 30e6;
+export const SPLIT_MIN_MACS = 4e6;
 
 /**
  * Chunks per thread of a split product: each chunk packs only its share of the
