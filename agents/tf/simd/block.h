@@ -11,13 +11,25 @@
 #define ZERO_4X8 \
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
 
+/*
+ * acc + x y. With MADD, one relaxed-SIMD multiply-add (fused where the CPU has FMA):
+ * clang-14 knows only the proposal's early f32x4.fma (acc + x y, operands acc, x, y),
+ * so the C passes x, y, acc and build.sh rewrites the opcode to the final
+ * f32x4.relaxed_madd (x y + acc, operands x, y, acc).
+ */
+#ifdef MADD
+#define MUL_ADD(acc, x, y) __builtin_wasm_fma_f32x4((x), (y), (acc))
+#else
+#define MUL_ADD(acc, x, y) wasm_f32x4_add((acc), wasm_f32x4_mul((x), (y)))
+#endif
+
 /* One term: a0..a3 are broadcast vectors, b0 and b1 the 8 floats of the row of b. */
 #define STEP_4X8(a0, a1, a2, a3, b0, b1) { \
   v128_t x0 = (a0), x1 = (a1), x2 = (a2), x3 = (a3), y0 = (b0), y1 = (b1); \
-  c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, y0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, y1)); \
-  c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, y0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, y1)); \
-  c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x2, y0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x2, y1)); \
-  c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x3, y0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x3, y1)); }
+  c00 = MUL_ADD(c00, x0, y0); c01 = MUL_ADD(c01, x0, y1); \
+  c10 = MUL_ADD(c10, x1, y0); c11 = MUL_ADD(c11, x1, y1); \
+  c20 = MUL_ADD(c20, x2, y0); c21 = MUL_ADD(c21, x2, y1); \
+  c30 = MUL_ADD(c30, x3, y0); c31 = MUL_ADD(c31, x3, y1); }
 
 /* Adds what is at c (rows ldc apart) into the block. */
 #define LOAD_ADD_4X8(c, ldc) { \

@@ -9,12 +9,33 @@ set -euo pipefail
 cd "$(dirname "$0")"
 CLANG=${CLANG:-clang-14}
 OUT=${1:-kernels.wasm}
-"$CLANG" --target=wasm32 -O3 -msimd128 -mbulk-memory -matomics -nostdlib \
+"$CLANG" --target=wasm32 -O3 -msimd128 -mrelaxed-simd -DMADD -mbulk-memory -matomics -nostdlib \
   -Wl,--no-entry -Wl,--import-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 -Wl,--strip-all \
   -o "$OUT" convs.c matmul.c optim.c
 # objdump's output is read whole: `grep -q` on a pipe would stop it early, and pipefail would hide the match.
 code=$("${OBJDUMP:-llvm-objdump-14}" -d "$OUT")
 sections=$("${OBJDUMP:-llvm-objdump-14}" -h "$OUT")
+# clang-14 emits the relaxed-SIMD proposal's early f32x4.fma (0xfd 0xaf 0x01: acc + x y, operands
+# acc, x, y); block.h's MUL_ADD passes x, y, acc, so each becomes the final f32x4.relaxed_madd
+# (0xfd 0x85 0x02: x y + acc), which V8 runs. Every byte match must be one of those instructions.
+fmas=$(grep -c 'f32x4\.fma' <<<"$code" || true)
+node -e '
+  const fs = require("node:fs");
+  const [file, expected] = process.argv.slice(1);
+  const bytes = fs.readFileSync(file);
+  const early = Buffer.from([0xfd, 0xaf, 0x01]);
+  let count = 0;
+  for (let at = bytes.indexOf(early); at >= 0; at = bytes.indexOf(early, at + 3)) {
+    bytes[at + 1] = 0x85;
+    bytes[at + 2] = 0x02;
+    count++;
+  }
+  if (count !== Number(expected)) {
+    console.error(`build.sh: ${count} byte matches of f32x4.fma in ${file}, but the disassembly has ${expected}`);
+    process.exit(1);
+  }
+  fs.writeFileSync(file, bytes);
+' "$OUT" "$fmas"
 if grep -q 'global\.[gs]et' <<<"$code"; then
   echo "build.sh: $OUT uses the stack (global.get/set); keep every buffer in the caller's memory" >&2
   exit 1
