@@ -19,8 +19,9 @@
  * - AdamStep (this project's own kernel): one Adam step per parameter in one pass
  *   instead of a dozen element-wise ops (agents/nets/adam.ts).
  * Where the SIMD kernels compute a conv, a conv gradient or a product of at least
- * SPLIT_MIN_MACS per thread, it is split over the batch between the main thread and
- * worker threads when threads > 1; everything else runs on the main thread.
+ * SPLIT_MIN_MACS per thread, it is cut into chunks (convs along the batch, products
+ * by rows, columns or terms) that the main thread and worker threads take in turn
+ * when threads > 1; everything else runs on the main thread.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
