@@ -61,6 +61,22 @@ function differences(a: Float32Array, b: Float32Array): number {
   return count;
 }
 
+/**
+ * `run` on one thread, then twice on two: the results, how many kernels the two
+ * threads split, and how many wasm buffers they left behind. Ends on one thread.
+ */
+async function oneThenTwoThreads<T>(run: () => T): Promise<{ single: T; twice: [T, T]; splitRuns: number; buffersLeft: number }> {
+  await setupBackend('wasm', { threads: 1 });
+  const single = run();
+  await setupBackend('wasm', { threads: 2 });
+  const before = threadStats().splitRuns;
+  const buffers = tf.backend().numDataIds();
+  const twice: [T, T] = [run(), run()];
+  const result = { single, twice, splitRuns: threadStats().splitRuns - before, buffersLeft: tf.backend().numDataIds() - buffers };
+  await setupBackend('wasm', { threads: 1 });
+  return result;
+}
+
 describe('wasm convs on two threads', () => {
   it('match one thread, repeat exactly, and leak nothing', async () => {
     const rng = Random.derive(7, 'conv-threads');
@@ -98,16 +114,10 @@ describe('wasm convs on two threads', () => {
     const x = rng.fillNormal(new Float32Array(12 * 41 * 41 * 32)) as Float32Array;
     const filter = rng.fillNormal(new Float32Array(3 * 3 * 32 * 12)) as Float32Array;
     const conv = () => tf.tidy(() => tf.conv2d(tf.tensor4d(x, [12, 41, 41, 32]), tf.tensor4d(filter, [3, 3, 32, 12]), 1, 'valid').dataSync().slice() as Float32Array);
-    await setupBackend('wasm', { threads: 1 });
-    const single = conv();
-    await setupBackend('wasm', { threads: 2 });
-    const before = threadStats().splitRuns;
-    const buffers = tf.backend().numDataIds();
-    const unsplit = conv();
-    expect(threadStats().splitRuns - before).toBe(0);
-    expect(tf.backend().numDataIds()).toBe(buffers);
-    expect(differences(unsplit, single)).toBe(0);
-    await setupBackend('wasm', { threads: 1 });
+    const { single, twice, splitRuns, buffersLeft } = await oneThenTwoThreads(conv);
+    expect(splitRuns).toBe(0);
+    expect(buffersLeft).toBe(0);
+    expect(differences(twice[0], single)).toBe(0);
   });
 
   it('cut large products by columns, rows or terms, with the results of one thread', async () => {
@@ -127,20 +137,15 @@ describe('wasm convs on two threads', () => {
         const terms = tf.matMul(tf.tensor2d(wide, [128, 16384]), tf.tensor2d(narrow, [16384, 40])); // k >= 8 max(m, n): by terms
         return [columns, rows, terms].map((t) => t.dataSync().slice() as Float32Array);
       });
-    await setupBackend('wasm', { threads: 1 });
-    const single = products();
-    await setupBackend('wasm', { threads: 2 });
-    const before = threadStats().splitRuns;
-    const buffers = tf.backend().numDataIds();
-    const split = products();
-    expect(threadStats().splitRuns - before).toBe(3);
-    expect(tf.backend().numDataIds()).toBe(buffers);
+    const { single, twice, splitRuns, buffersLeft } = await oneThenTwoThreads(products);
+    const [split, again] = twice;
+    expect(splitRuns).toBe(2 * 3);
+    expect(buffersLeft).toBe(0);
     // A chunk of rows or columns sums each element's terms in the one thread's order.
     expect(differences(split[0], single[0])).toBe(0);
     expect(differences(split[1], single[1])).toBe(0);
     expect(relativeError(split[2], single[2])).toBeLessThan(1e-6);
-    expect(differences(products()[2], split[2])).toBe(0);
-    await setupBackend('wasm', { threads: 1 });
+    expect(differences(again[2], split[2])).toBe(0);
   });
 
   it('run any number of chunks, from the thread count to the batch size, with the results of one thread', async () => {
