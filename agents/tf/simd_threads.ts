@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { CONTROL_SLOTS, DONE_SLOT, REQUEST_SLOT, STATUS_SLOT, takeChunks, type KernelJob, type WorkerData } from './simd_worker.ts';
-import type { KernelCall, SimdKernels } from './simd_kernels.ts';
+import type { KernelCall, RecordedProduct, SimdKernels } from './simd_kernels.ts';
 import type { TensorInfo, WasmConvMath } from './wasm_conv.ts';
 
 const READY_TIMEOUT_MS = 120_000;
@@ -56,7 +56,7 @@ export function splitAligned(total: number, parts: number, align: number): numbe
 }
 
 /** The outputs added into the first, in order (the others freed): partial sums combined the same way on every run. */
-export function sumInOrder(math: WasmConvMath, outputs: TensorInfo[]): TensorInfo {
+function sumInOrder(math: WasmConvMath, outputs: TensorInfo[]): TensorInfo {
   const total = math.view(outputs[0]);
   for (const output of outputs.slice(1)) {
     const part = math.view(output);
@@ -213,6 +213,22 @@ export class SimdThreads {
       for (const worker of dispatched) this.wait(worker);
     }
     for (const worker of dispatched) this.check(worker);
+  }
+
+  /**
+   * Runs a product recorded in chunks (SimdKernels.recordMatMul) and frees its
+   * temporaries: the result, with partial products added in chunk order.
+   */
+  runProduct(math: WasmConvMath, product: RecordedProduct): TensorInfo {
+    let ran = false;
+    try {
+      this.runChunks(math.simd(), product.chunks);
+      ran = true;
+    } finally {
+      for (const info of product.temporaries) math.free(info);
+      if (!ran) for (const info of product.outputs) math.free(info);
+    }
+    return sumInOrder(math, product.outputs);
   }
 
   /** `result`, with any chunk written elsewhere than its rows copied in (and freed). */

@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { splitAligned, sumInOrder, type SimdThreads } from './simd_threads.ts';
+import { splitAligned, type SimdThreads } from './simd_threads.ts';
 import { CUT_ALIGNMENT, productCut, simdConvMethod, simdMatMulApplies, type AdamCoefficients } from './simd_kernels.ts';
 import { WasmConvMath, convGeometry, convMacs, type ConvAttributes, type KernelFunction, type TensorInfo } from './wasm_conv.ts';
 
@@ -236,16 +236,7 @@ function simdMatMul(original: KernelFunction) {
     const cut = productCut(m, n, k);
     const length = cut === 'rows' ? m : cut === 'columns' ? n : k;
     if ((m * n * k) / threads.threads < SPLIT_MIN_MACS || length < threads.threads * CUT_ALIGNMENT[cut]) return simd.matMul(a, b, transposeA, transposeB);
-    const product = simd.recordMatMul(a, b, transposeA, transposeB, cut, splitAligned(length, PRODUCT_CHUNKS_PER_THREAD * threads.threads, CUT_ALIGNMENT[cut]));
-    let done = false;
-    try {
-      threads.runChunks(simd, product.chunks);
-      done = true;
-    } finally {
-      for (const info of product.temporaries) math.free(info);
-      if (!done) for (const info of product.outputs) math.free(info);
-    }
-    return sumInOrder(math, product.outputs);
+    return threads.runProduct(math, simd.recordMatMul(a, b, transposeA, transposeB, cut, splitAligned(length, PRODUCT_CHUNKS_PER_THREAD * threads.threads, CUT_ALIGNMENT[cut])));
   };
 }
 
