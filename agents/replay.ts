@@ -25,6 +25,7 @@
  * (time-limit) transition bootstraps from its next observation.
  */
 import { closeSync, existsSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { InputError } from '../common/errors.ts';
 import type { NdArray } from '../common/ndarray.ts';
 import { sizeOf } from '../common/ndarray.ts';
 import type { Random } from '../common/random.ts';
@@ -325,31 +326,36 @@ export class ReplayBuffer {
     renameSync(temporary, path);
   }
 
-  /** Reads a buffer written by `save`. */
+  /** Reads a buffer written by `save`; a file that is not one (missing, damaged, another version) is an InputError. */
   static load(path: string): ReplayBuffer {
-    if (!existsSync(path)) throw new Error(`ReplayBuffer.load: no file at ${path}`);
+    if (!existsSync(path)) throw new InputError(`ReplayBuffer.load: no file at ${path}`);
     const fd = openSync(path, 'r');
     try {
       const read = (view: ArrayBufferView, what: string) => {
         const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
         for (let offset = 0; offset < bytes.length; ) {
           const count = readSync(fd, bytes, offset, Math.min(bytes.length - offset, 1 << 30), null);
-          if (count === 0) throw new Error(`ReplayBuffer.load: ${path} ends early while reading ${what} (truncated file?)`);
+          if (count === 0) throw new InputError(`ReplayBuffer.load: ${path} ends early while reading ${what} (truncated file?)`);
           offset += count;
         }
       };
       const prefix = Buffer.alloc(magic.length + 8);
       const got = readSync(fd, prefix, 0, prefix.length, null);
       if (got < prefix.length || prefix.toString('ascii', 0, magic.length) !== magic) {
-        throw new Error(`ReplayBuffer.load: ${path} is not a replay buffer file (no "${magic}" header)`);
+        throw new InputError(`ReplayBuffer.load: ${path} is not a replay buffer file (no "${magic}" header)`);
       }
       const version = prefix.readUInt32LE(magic.length);
       if (version !== replayFormatVersion) {
-        throw new Error(`ReplayBuffer.load: ${path} has format version ${version}; this code reads version ${replayFormatVersion}`);
+        throw new InputError(`ReplayBuffer.load: ${path} has format version ${version}; this code reads version ${replayFormatVersion}`);
       }
       const headerBytes = Buffer.alloc(prefix.readUInt32LE(magic.length + 4));
       read(headerBytes, 'the header');
-      const header = JSON.parse(headerBytes.toString('utf8'));
+      let header;
+      try {
+        header = JSON.parse(headerBytes.toString('utf8'));
+      } catch (error) {
+        throw new InputError(`ReplayBuffer.load: ${path} has a header that is not valid JSON (${(error as Error).message}); the file is damaged`);
+      }
       const replay = new ReplayBuffer(header);
       for (const [name, array] of Object.entries({ previous: replay.previous, actions: replay.actions, rewards: replay.rewards, terminated: replay.terminated })) {
         read(array, name);
@@ -367,7 +373,7 @@ export class ReplayBuffer {
         remaining -= filled;
       }
       const extra = Buffer.alloc(1);
-      if (readSync(fd, extra, 0, 1, null) !== 0) throw new Error(`ReplayBuffer.load: ${path} has data after the frames (corrupt file?)`);
+      if (readSync(fd, extra, 0, 1, null) !== 0) throw new InputError(`ReplayBuffer.load: ${path} has data after the frames (corrupt file?)`);
       return replay;
     } finally {
       closeSync(fd);

@@ -14,12 +14,15 @@
  * raw little-endian data, each entry 8-byte aligned. The manifest holds each
  * arrays file's SHA-256, so a damaged file is refused rather than loaded as
  * wrong weights (the replay file, gigabytes at full size, checks its own lengths).
+ * A file that cannot be read back (missing, damaged, another format version) is
+ * an InputError: the user named it, and `rad` exits with code 2.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RandomState } from '../common/random.ts';
+import { InputError } from '../common/errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 
 export const checkpointFormatVersion = 1;
@@ -50,22 +53,22 @@ export function encodeArrays(arrays: NamedArrays): Uint8Array {
 }
 
 export function decodeArrays(bytes: Uint8Array, source: string): NamedArrays {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== arraysMagic) throw new Error(`${source}: not a rad arrays file (bad magic)`);
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== arraysMagic) throw new InputError(`${source}: not a rad arrays file (bad magic)`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
-  if (12 + headerLength > bytes.length) throw new Error(`${source}: truncated header (file cut short?)`);
+  if (12 + headerLength > bytes.length) throw new InputError(`${source}: truncated header (file cut short?)`);
   const header = parseJson(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)), `${source} (header)`) as {
     format: number;
     entries: { name: string; dtype: keyof typeof constructors; offset: number; length: number }[];
   };
-  if (header.format !== checkpointFormatVersion) throw new Error(`${source}: arrays format ${header.format}, this version reads ${checkpointFormatVersion}`);
+  if (header.format !== checkpointFormatVersion) throw new InputError(`${source}: arrays format ${header.format}, this version reads ${checkpointFormatVersion}`);
   const dataStart = Math.ceil((12 + headerLength) / 8) * 8;
   const out: NamedArrays = {};
   for (const entry of header.entries) {
     const Type = constructors[entry.dtype];
-    if (!Type) throw new Error(`${source}: entry ${entry.name} has unknown dtype ${entry.dtype}`);
+    if (!Type) throw new InputError(`${source}: entry ${entry.name} has unknown dtype ${entry.dtype}`);
     const start = dataStart + entry.offset;
     const end = start + entry.length * Type.BYTES_PER_ELEMENT;
-    if (end > bytes.length) throw new Error(`${source}: entry ${entry.name} runs past the end of the file (truncated?)`);
+    if (end > bytes.length) throw new InputError(`${source}: entry ${entry.name} runs past the end of the file (truncated?)`);
     out[entry.name] = new Type(bytes.slice(start, end).buffer);
   }
   return out;
@@ -76,7 +79,7 @@ function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`${source}: not valid JSON (${(error as Error).message}); the file is damaged`);
+    throw new InputError(`${source}: not valid JSON (${(error as Error).message}); the file is damaged`);
   }
 }
 
@@ -195,11 +198,11 @@ export interface LoadedCheckpoint {
 
 export function readManifest(folder: string): Manifest {
   const path = join(folder, 'manifest.json');
-  if (!existsSync(path)) throw new Error(`checkpoint ${folder}: no manifest.json`);
+  if (!existsSync(path)) throw new InputError(`checkpoint ${folder}: no manifest.json`);
   const manifest = readJson(path) as Manifest;
-  if (manifest.format !== 'rad-checkpoint') throw new Error(`checkpoint ${folder}: manifest format is "${manifest.format}", expected "rad-checkpoint"`);
+  if (manifest.format !== 'rad-checkpoint') throw new InputError(`checkpoint ${folder}: manifest format is "${manifest.format}", expected "rad-checkpoint"`);
   if (manifest.formatVersion !== checkpointFormatVersion) {
-    throw new Error(`checkpoint ${folder}: format version ${manifest.formatVersion} (written by rad ${manifest.packageVersion}); this rad ${packageVersion()} reads version ${checkpointFormatVersion}`);
+    throw new InputError(`checkpoint ${folder}: format version ${manifest.formatVersion} (written by rad ${manifest.packageVersion}); this rad ${packageVersion()} reads version ${checkpointFormatVersion}`);
   }
   return manifest;
 }
@@ -209,35 +212,35 @@ export function readManifest(folder: string): Manifest {
  * `name`), or a run's `checkpoints/` folder.
  */
 export function loadCheckpoint(path: string, name = 'latest'): LoadedCheckpoint {
-  if (!existsSync(path)) throw new Error(`checkpoint: ${path} does not exist`);
+  if (!existsSync(path)) throw new InputError(`checkpoint: ${path} does not exist`);
   let folder = path;
   if (!existsSync(join(path, 'manifest.json'))) {
     const checkpointsDir = existsSync(join(path, 'checkpoints')) ? join(path, 'checkpoints') : path;
     const pointer = pointerPath(checkpointsDir, name);
-    if (!existsSync(pointer)) throw new Error(`checkpoint: ${path} holds no "${name}" checkpoint (no ${pointer}); the run may have stopped before its first checkpoint`);
+    if (!existsSync(pointer)) throw new InputError(`checkpoint: ${path} holds no "${name}" checkpoint (no ${pointer}); the run may have stopped before its first checkpoint`);
     const target = (readJson(pointer) as { folder?: unknown }).folder;
-    if (typeof target !== 'string') throw new Error(`${pointer}: names no checkpoint folder; the file is damaged`);
+    if (typeof target !== 'string') throw new InputError(`${pointer}: names no checkpoint folder; the file is damaged`);
     folder = join(checkpointsDir, target);
   }
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`checkpoint: ${folder} is not a checkpoint folder (the pointer file names a folder that is gone?)`);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new InputError(`checkpoint: ${folder} is not a checkpoint folder (the pointer file names a folder that is gone?)`);
   const manifest = readManifest(folder);
   return {
     folder,
     manifest,
     arrays(role) {
       const file = manifest.files[role];
-      if (!file) throw new Error(`checkpoint ${folder}: no "${role}" entry; has ${Object.keys(manifest.files).join(', ')}`);
+      if (!file) throw new InputError(`checkpoint ${folder}: no "${role}" entry; has ${Object.keys(manifest.files).join(', ')}`);
       const path = join(folder, file);
       const bytes = new Uint8Array(readFileSync(path));
       const expected = manifest.sha256?.[file];
       if (expected !== undefined && sha256(bytes) !== expected) {
-        throw new Error(`${path}: its SHA-256 differs from the one manifest.json recorded at save; the file is damaged`);
+        throw new InputError(`${path}: its SHA-256 differs from the one manifest.json recorded at save; the file is damaged`);
       }
       return decodeArrays(bytes, path);
     },
     file(role) {
       const file = manifest.files[role];
-      if (!file) throw new Error(`checkpoint ${folder}: no "${role}" entry; has ${Object.keys(manifest.files).join(', ')}`);
+      if (!file) throw new InputError(`checkpoint ${folder}: no "${role}" entry; has ${Object.keys(manifest.files).join(', ')}`);
       return join(folder, file);
     },
   };

@@ -145,7 +145,7 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
     const checkpoint = loadCheckpoint(runDir);
     const manifest = checkpoint.manifest;
     agent.setState({ ...checkpoint.arrays('weights'), ...checkpoint.arrays('optimizer') } as Record<string, Float32Array>);
-    if (!checkpoint.manifest.files.replay) throw new Error(`--resume ${runDir}: the checkpoint holds no replay buffer (checkpoint_replay was false); an exact resume needs it`);
+    if (!checkpoint.manifest.files.replay) throw new ConfigError(`--resume ${runDir}: the checkpoint holds no replay buffer (checkpoint_replay was false); an exact resume needs it`);
     await replay.load(checkpoint.file('replay'));
     const { format: _f, formatVersion: _v, packageVersion: _p, backend: savedBackend, createdAt: _c, files: _files, ...saved } = manifest;
     state = saved;

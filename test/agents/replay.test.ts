@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { NdArray } from '../../common/ndarray.ts';
 import { Random } from '../../common/random.ts';
 import { ReplayBuffer } from '../../agents/replay.ts';
+import { InputError } from '../../common/errors.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'rad-replay-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -126,7 +127,7 @@ describe('ReplayBuffer', () => {
     expect(loaded.sample(16, new Random(10))).toEqual(replay.sample(16, new Random(10)));
   });
 
-  it('refuses a file that is not a replay buffer, of another version, or truncated', () => {
+  it('refuses a file that is not a replay buffer, of another version, truncated or with a damaged header (an InputError: rad exits with 2)', () => {
     const replay = new ReplayBuffer({ capacity: 10, frameShape: [2, 2, 1], actionSize: 1 });
     replay.addFirst(frame(1));
     replay.add([0], 0, frame(2), false, false);
@@ -143,6 +144,11 @@ describe('ReplayBuffer', () => {
     writeFileSync(other, bytes.subarray(0, bytes.length - 3));
     expect(() => ReplayBuffer.load(other)).toThrow(/ends early/);
     expect(() => ReplayBuffer.load(join(directory, 'missing.bin'))).toThrow(/no file at/);
+    const damaged = Buffer.from(bytes);
+    damaged[damaged.indexOf('{')] = 0x21; // the JSON header's first brace
+    writeFileSync(other, damaged);
+    expect(() => ReplayBuffer.load(other)).toThrow(/other\.bin has a header that is not valid JSON \(.*\); the file is damaged/);
+    for (const path of [other, join(directory, 'missing.bin')]) expect(() => ReplayBuffer.load(path)).toThrow(InputError);
   });
 
   it('holds float state observations', () => {

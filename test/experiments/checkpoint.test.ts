@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../common/errors.ts';
 import { Random } from '../../common/random.ts';
 import { decodeArrays, encodeArrays, loadCheckpoint, packageVersion, saveCheckpoint, type LoopState } from '../../experiments/checkpoint.ts';
 
@@ -67,7 +68,7 @@ describe('checkpoints', () => {
     expect(() => loadCheckpoint(join(dir, 'empty'))).toThrow(/holds no "latest" checkpoint/);
   });
 
-  it('refuses damaged files, naming them: a changed byte in an arrays file, a manifest or pointer that is not JSON', async () => {
+  it('refuses damaged files, naming them, as bad input (InputError: rad exits with 2): a changed byte in an arrays file, a manifest or pointer that is not JSON', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rad-ckpt-'));
     const folder = await saveCheckpoint(dir, 'latest', { state: state(40), backend: { name: 'cpu', package: 'p', threads: 1 }, arrays: { weights: { w: Float32Array.from([1, 2, 3]) } } });
     const weightsFile = join(folder, 'weights.arrays');
@@ -75,11 +76,14 @@ describe('checkpoints', () => {
     bytes[bytes.length - 1] ^= 0x40; // in the data, past the header: decoding alone would not notice
     writeFileSync(weightsFile, bytes);
     expect(() => loadCheckpoint(dir).arrays('weights')).toThrow(/weights\.arrays: its SHA-256 differs from the one manifest\.json recorded at save; the file is damaged/);
+    expect(() => loadCheckpoint(dir).arrays('weights')).toThrow(InputError);
     writeFileSync(join(folder, 'manifest.json'), '{"format": "rad-chec');
     expect(() => loadCheckpoint(dir)).toThrow(/manifest\.json: not valid JSON \(.*\); the file is damaged/);
     writeFileSync(join(dir, 'latest.json'), 'garbage');
     expect(() => loadCheckpoint(dir)).toThrow(/latest\.json: not valid JSON/);
     writeFileSync(join(dir, 'latest.json'), '{"folder": "latest.step_gone"}');
     expect(() => loadCheckpoint(dir)).toThrow(/latest\.step_gone is not a checkpoint folder/);
+    expect(() => loadCheckpoint(dir)).toThrow(InputError);
+    expect(() => decodeArrays(new Uint8Array(20), 'y.arrays')).toThrow(InputError);
   });
 });

@@ -10,7 +10,7 @@
  *   and envs work on it; bad flags are clear errors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -209,7 +209,15 @@ describe('the other commands on a finished run', () => {
 
 describe('bad input on the command line', () => {
   it('names the flag, the value and what is allowed, with exit code 2', async () => {
-    const [value, unknown, resume, envId, configFile, png, video, mp4] = await Promise.all([
+    // A run whose best checkpoint has one byte of its weights changed.
+    const damagedRun = join(runsDir, 'damaged-run');
+    cpSync(dirA, damagedRun, { recursive: true });
+    const bestFolder = JSON.parse(readFileSync(join(damagedRun, 'checkpoints', 'best.json'), 'utf8')).folder;
+    const weightsFile = join(damagedRun, 'checkpoints', bestFolder, 'weights.arrays');
+    const weights = readFileSync(weightsFile);
+    weights[weights.length - 1] ^= 0x40;
+    writeFileSync(weightsFile, weights);
+    const [value, unknown, resume, envId, configFile, png, video, mp4, damaged] = await Promise.all([
       rad('train', '--batch-size', 'many', '--print-config'),
       rad('train', '--batch-sise', '3'),
       rad('train', '--resume', dirA, '--seed', '4'),
@@ -218,7 +226,10 @@ describe('bad input on the command line', () => {
       rad('render', 'test:dot', '--out', join(runsDir, 'frame.txt')),
       rad('eval', dirA, '--video', join(runsDir, 'eval.avi'), '--backend', 'cpu'),
       start(['train', ...tiny, '--video', '--video-format', 'mp4'], { PATH: mkdtempSync(join(tmpdir(), 'rad-no-ffmpeg-')) }).done,
+      rad('eval', damagedRun, '--backend', 'cpu'),
     ]);
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr).toMatch(/weights\.arrays: its SHA-256 differs from the one manifest\.json recorded at save; the file is damaged/);
     expect(mp4.code).toBe(2);
     expect(mp4.stderr).toContain('video_format mp4 needs ffmpeg on PATH and none was found');
     expect(envId.code).toBe(2);
