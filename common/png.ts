@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { PNG } from 'pngjs';
 import { InputError } from './errors.ts';
+import { checkOutputFolder } from './output.ts';
 import type { NdArray } from './ndarray.ts';
 import { zeros } from './ndarray.ts';
 
@@ -63,9 +64,10 @@ export function decodePng(buffer: Buffer | Uint8Array): NdArray<'uint8'> {
   return image;
 }
 
-/** Throws an InputError unless `path` names a .png file (commands check before rendering). */
+/** Throws an InputError unless `path` names a .png file in a writable folder (commands check before rendering). */
 export function checkPngPath(path: string): void {
   if (extname(path).toLowerCase() !== '.png') throw new InputError(`image file ${path}: expected a name ending in .png (the file is PNG)`);
+  checkOutputFolder(path, 'image file');
 }
 
 export function writePng(path: string, image: NdArray<'uint8'>): void {

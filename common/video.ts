@@ -9,6 +9,7 @@ import { accessSync, constants, renameSync, rmSync, writeFileSync } from 'node:f
 import { createRequire } from 'node:module';
 import { delimiter, extname, join } from 'node:path';
 import { InputError } from './errors.ts';
+import { checkOutputFolder } from './output.ts';
 import type { NdArray } from './ndarray.ts';
 
 interface GifEncoder {
@@ -99,7 +100,8 @@ async function writeMp4(path: string, frames: NdArray<'uint8'>[], fps: number): 
 
 /**
  * Throws an InputError unless `path` can take a video here: a .gif, or an .mp4
- * with ffmpeg on PATH. Commands call it before the work whose frames it will hold.
+ * with ffmpeg on PATH, in a writable folder. Commands call it before the work
+ * whose frames it will hold.
  */
 export function checkVideoPath(path: string): void {
   const extension = extname(path).toLowerCase();
@@ -109,6 +111,7 @@ export function checkVideoPath(path: string): void {
   if (extension === '.mp4' && !findOnPath('ffmpeg')) {
     throw new InputError(`video file ${path}: MP4 needs ffmpeg on PATH and none was found; install ffmpeg or write a .gif`);
   }
+  checkOutputFolder(path, 'video file');
 }
 
 /** Writes `frames` ((H, W, 3) uint8, all the same size) as a .gif or .mp4 at `fps`. */

@@ -10,13 +10,17 @@ import { fieldNames, fields, flagName, type FieldName } from './config/fields.ts
 import { InputError } from '../common/errors.ts';
 import { allowedText } from './config/schema.ts';
 import { defaultPreset, listPresets } from './config/presets.ts';
+import { packageVersion } from './checkpoint.ts';
 
 const program = new Command();
 program
   .name('rad')
+  .version(packageVersion())
   .description('Reinforcement learning from pixels with data augmentation (RAD, CURL, DrQ) on TensorFlow.js')
   .showSuggestionAfterError(true)
   .showHelpAfterError('(run with --help for usage)')
+  // A usage error (an unknown flag, a missing argument) is bad input too: exit code 2, as for a bad value.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .addHelpText('after', `
 Examples:
   $ rad train                                        # the quick preset on the embedded cartpole

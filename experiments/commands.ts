@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { NdArray } from '../common/ndarray.ts';
+import { checkOutputFolder } from '../common/output.ts';
 import { checkPngPath, readPng, writePng } from '../common/png.ts';
 import { Random } from '../common/random.ts';
 import { checkVideoPath, writeVideo } from '../common/video.ts';
@@ -237,6 +238,7 @@ export async function augmentCommandAction(options: Record<string, string | unde
 export async function plotCommandAction(dirs: string[], options: Record<string, string | undefined>): Promise<number> {
   const { plotRuns } = await import('./plot.ts');
   const base = (options.out ?? 'plot').replace(/\.(png|svg)$/i, '');
+  checkOutputFolder(`${base}.svg`, 'plot');
   const curves = plotRuns(dirs, base, { title: options.title, metric: options.metric });
   for (const curve of curves) {
     const last = curve.envSteps.length - 1;

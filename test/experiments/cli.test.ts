@@ -217,7 +217,7 @@ describe('bad input on the command line', () => {
     const weights = readFileSync(weightsFile);
     weights[weights.length - 1] ^= 0x40;
     writeFileSync(weightsFile, weights);
-    const [value, unknown, resume, envId, configFile, png, video, mp4, damaged] = await Promise.all([
+    const [value, unknown, resume, envId, configFile, png, video, mp4, damaged, folder, version] = await Promise.all([
       rad('train', '--batch-size', 'many', '--print-config'),
       rad('train', '--batch-sise', '3'),
       rad('train', '--resume', dirA, '--seed', '4'),
@@ -227,7 +227,14 @@ describe('bad input on the command line', () => {
       rad('eval', dirA, '--video', join(runsDir, 'eval.avi'), '--backend', 'cpu'),
       start(['train', ...tiny, '--video', '--video-format', 'mp4'], { PATH: mkdtempSync(join(tmpdir(), 'rad-no-ffmpeg-')) }).done,
       rad('eval', damagedRun, '--backend', 'cpu'),
+      rad('eval', dirA, '--video', join(runsDir, 'no-such-folder', 'eval.gif'), '--backend', 'cpu'),
+      rad('--version'),
     ]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`video file ${join(runsDir, 'no-such-folder', 'eval.gif')}: the folder ${join(runsDir, 'no-such-folder')} does not exist`);
+    expect(folder.stdout).toBe(''); // refused before any episode ran
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
     expect(damaged.code).toBe(2);
     expect(damaged.stderr).toMatch(/weights\.arrays: its SHA-256 differs from the one manifest\.json recorded at save; the file is damaged/);
     expect(mp4.code).toBe(2);
@@ -245,7 +252,7 @@ describe('bad input on the command line', () => {
     expect(video.stdout).toBe('');
     expect(value.code).toBe(2);
     expect(value.stderr).toContain('--batch-size "many" is not allowed: expected an integer >= 1 and <= 65536');
-    expect(unknown.code).not.toBe(0);
+    expect(unknown.code).toBe(2); // a usage error is bad input too
     expect(unknown.stderr).toMatch(/unknown option '--batch-sise'[\s\S]*Did you mean --batch-size\?/);
     expect(resume.code).toBe(2);
     expect(resume.stderr).toContain('--resume continues a run with its saved config.yaml; drop --seed');
