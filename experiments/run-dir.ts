@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { InputError } from '../common/errors.ts';
 import type { RunConfig } from './config/fields.ts';
 
 /** `dmc:cartpole-swingup` -> `dmc-cartpole-swingup`; anything unsafe in a path becomes '-'. */
@@ -22,7 +23,11 @@ export function createRunDir(config: RunConfig): string {
   const base = config.run_name || `${safeName(config.env)}__${config.preset}__${config.seed}__${timeStamp()}`;
   let dir = join(config.runs_dir, base);
   for (let i = 2; existsSync(dir); i++) dir = join(config.runs_dir, `${base}_${i}`);
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new InputError(`runs_dir ${config.runs_dir}: cannot create the run directory ${dir} (${(error as Error).message}); expected a folder this user can write`);
+  }
   return dir;
 }
 

@@ -108,7 +108,7 @@ export function envOptions(config: RunConfig) {
 export async function train(inputConfig: RunConfig | null, options: TrainOptions = {}): Promise<RunResult> {
   const resuming = options.resumeDir !== undefined;
   if (!resuming && !inputConfig) throw new Error('train: give a config or a run directory to resume');
-  if (resuming && !existsSync(join(options.resumeDir!, runFiles.config))) throw new Error(`--resume ${options.resumeDir}: no ${runFiles.config} there; is it a run directory?`);
+  if (resuming && !existsSync(join(options.resumeDir!, runFiles.config))) throw new ConfigError(`--resume ${options.resumeDir}: no ${runFiles.config} there; is it a run directory?`);
   const config = resuming ? readConfigFile(join(options.resumeDir!, runFiles.config)) : inputConfig!;
   // An mp4 without ffmpeg would fail at the first evaluation; say so before training.
   if (config.video && config.video_format === 'mp4' && !findOnPath('ffmpeg')) {

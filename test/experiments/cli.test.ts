@@ -217,7 +217,9 @@ describe('bad input on the command line', () => {
     const weights = readFileSync(weightsFile);
     weights[weights.length - 1] ^= 0x40;
     writeFileSync(weightsFile, weights);
-    const [value, unknown, resume, envId, configFile, png, video, mp4, damaged, folder, version] = await Promise.all([
+    const aFile = join(runsDir, 'a-file');
+    writeFileSync(aFile, '');
+    const [value, unknown, resume, envId, configFile, png, video, mp4, damaged, folder, version, runsDirFile, notARun] = await Promise.all([
       rad('train', '--batch-size', 'many', '--print-config'),
       rad('train', '--batch-sise', '3'),
       rad('train', '--resume', dirA, '--seed', '4'),
@@ -229,7 +231,13 @@ describe('bad input on the command line', () => {
       rad('eval', damagedRun, '--backend', 'cpu'),
       rad('eval', dirA, '--video', join(runsDir, 'no-such-folder', 'eval.gif'), '--backend', 'cpu'),
       rad('--version'),
+      rad('train', ...tiny, '--runs-dir', aFile),
+      rad('train', '--resume', mkdtempSync(join(tmpdir(), 'rad-not-a-run-'))),
     ]);
+    expect(runsDirFile.code).toBe(2);
+    expect(runsDirFile.stderr).toContain(`runs_dir ${aFile}: cannot create the run directory`);
+    expect(notARun.code).toBe(2);
+    expect(notARun.stderr).toMatch(/--resume .*rad-not-a-run-.*: no config\.yaml there; is it a run directory\?/);
     expect(folder.code).toBe(2);
     expect(folder.stderr).toContain(`video file ${join(runsDir, 'no-such-folder', 'eval.gif')}: the folder ${join(runsDir, 'no-such-folder')} does not exist`);
     expect(folder.stdout).toBe(''); // refused before any episode ran
