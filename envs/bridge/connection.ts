@@ -7,7 +7,7 @@
  * reply to a request that already timed out is recognised and dropped.
  */
 import { Dealer } from 'zeromq';
-import { ENDPOINT_PATTERN, PROTOCOL_VERSION, decodeMessage, encodeMessage } from './protocol.ts';
+import { PROTOCOL_VERSION, decodeMessage, encodeMessage, endpointProblem } from './protocol.ts';
 import type { Header } from './protocol.ts';
 
 export interface ConnectionOptions {
@@ -41,9 +41,8 @@ export class Connection {
   broken = false;
 
   constructor(endpoint: string, options: ConnectionOptions = {}) {
-    if (!ENDPOINT_PATTERN.test(endpoint)) {
-      throw new Error(`bridge: endpoint must look like tcp://host:port or ipc:///path, got "${endpoint}"`);
-    }
+    const problem = endpointProblem(endpoint);
+    if (problem) throw new Error(`bridge: endpoint "${endpoint}": ${problem}`);
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!(timeoutMs > 0)) throw new Error(`bridge: timeoutMs must be positive, got ${timeoutMs}`);
     this.endpoint = endpoint;

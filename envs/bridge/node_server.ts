@@ -15,7 +15,7 @@ import type { NdArray } from '../../common/ndarray.ts';
 import { sizeOf, zeros } from '../../common/ndarray.ts';
 import type { Env, Info, Space } from '../core.ts';
 import { Box, Dict, Discrete } from '../core.ts';
-import { COMMANDS, ENDPOINT_PATTERN, PROTOCOL_VERSION, decodeMessage, encodeMessage, encodeSpace, errorReply, toWireDtype } from './protocol.ts';
+import { COMMANDS, PROTOCOL_VERSION, decodeMessage, encodeMessage, encodeSpace, endpointProblem, errorReply, toWireDtype } from './protocol.ts';
 import type { Header } from './protocol.ts';
 
 export interface ServeOptions {
@@ -182,9 +182,8 @@ function integerField(header: Header, name: string, fallback?: number): number {
 export async function serveEnvs(options: ServeOptions): Promise<EnvServer> {
   const copies = options.copies ?? 1;
   if (!Number.isInteger(copies) || copies < 1) throw new Error(`serveEnvs: copies must be a positive integer, got ${copies}`);
-  if (!ENDPOINT_PATTERN.test(options.bind)) {
-    throw new InputError(`serveEnvs: bind endpoint "${options.bind}" is not a ZeroMQ endpoint; expected tcp://host:port (port 0: a free one) or ipc:///path`);
-  }
+  const problem = endpointProblem(options.bind);
+  if (problem) throw new InputError(`serveEnvs: bind endpoint "${options.bind}": ${problem}`);
   const router = new Router({ linger: 0 });
   try {
     await router.bind(options.bind);

@@ -16,8 +16,20 @@ import type { Space } from '../core.ts';
 
 export const PROTOCOL_VERSION = 1;
 
-/** What a ZeroMQ endpoint looks like: tcp://host:port, ipc:///path or inproc://name. */
-export const ENDPOINT_PATTERN = /^(tcp|ipc|inproc):\/\/./;
+/**
+ * What is wrong with a ZeroMQ endpoint (tcp://host:port, ipc:///path or
+ * inproc://name), or null. A tcp port must be 0 to 65535 or *: libzmq itself
+ * takes 99999 as 34463 (the port modulo 65536), a surprise for either side.
+ */
+export function endpointProblem(endpoint: string): string | null {
+  const match = /^(tcp|ipc|inproc):\/\/(.+)$/.exec(endpoint);
+  if (!match) return 'expected tcp://host:port (port 0: a free one when binding) or ipc:///path';
+  if (match[1] !== 'tcp') return null;
+  const colon = match[2].lastIndexOf(':');
+  const port = match[2].slice(colon + 1);
+  if (colon < 0 || !(port === '*' || (/^\d{1,5}$/.test(port) && Number(port) <= 65535))) return 'a tcp endpoint needs a port from 0 to 65535 (or *): tcp://host:port';
+  return null;
+}
 
 /** A message that does not follow the protocol; its text names what was wrong. */
 export class BridgeProtocolError extends Error {}

@@ -87,7 +87,8 @@ export async function startPythonServer(options: PythonServerOptions = {}): Prom
           resolve(match[1]);
         }
       });
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': by then its stderr, which says why, has been read to the end.
+      child.once('close', (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`bridge: the Python server exited (code ${code}, signal ${signal}) before it was ready\n${stderr}`));
       });

@@ -18,8 +18,12 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import numpy as np  # noqa: E402
-import zmq  # noqa: E402
+try:
+    import numpy as np
+    import zmq
+except ImportError as missing:
+    sys.exit(f'server.py: {missing}. The bridge server needs pyzmq and numpy in this interpreter ({sys.executable}): '
+             'Debian: apt-get install python3-zmq python3-numpy; pip: pip install pyzmq numpy')
 
 import wire  # noqa: E402
 from adapters import make_vector  # noqa: E402
@@ -164,6 +168,18 @@ class Server:
         self.vectors.clear()
 
 
+def bind_endpoint(parser, socket, endpoint):
+    """Binds, or exits with a usage error that names the endpoint and what was expected."""
+    expected = 'expected tcp://host:port (port 0: a free one) or ipc:///path'
+    port = endpoint.rpartition(':')[2] if endpoint.startswith('tcp://') else None
+    if port is not None and port != '*' and not (port.isdigit() and int(port) <= 65535):
+        parser.error(f'--bind {endpoint}: the port must be 0 to 65535 (or *); {expected}')
+    try:
+        socket.bind(endpoint)
+    except zmq.ZMQError as error:
+        parser.error(f'--bind {endpoint}: cannot bind ({error}); {expected}')
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--bind', default='tcp://127.0.0.1:5555', help='ZeroMQ endpoint (tcp://host:port or ipc://path); port 0 picks a free port')
@@ -179,7 +195,7 @@ def main(argv=None):
     context = zmq.Context()
     socket = context.socket(zmq.ROUTER)
     socket.linger = 0
-    socket.bind(args.bind)
+    bind_endpoint(parser, socket, args.bind)
     endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
     server = Server(verbose=args.verbose)
     stopping = []

@@ -155,8 +155,11 @@ describe('Node server', () => {
 
   it('checks its options', async () => {
     await expect(serveEnvs({ bind: 'tcp://127.0.0.1:0', makeEnv, copies: 0 })).rejects.toThrow(/copies must be a positive integer, got 0/);
-    await expect(serveEnvs({ bind: 'localhost:5555', makeEnv })).rejects.toThrow(/bind endpoint "localhost:5555" is not a ZeroMQ endpoint; expected tcp:\/\/host:port/);
+    await expect(serveEnvs({ bind: 'localhost:5555', makeEnv })).rejects.toThrow(/bind endpoint "localhost:5555": expected tcp:\/\/host:port/);
+    await expect(serveEnvs({ bind: 'tcp://127.0.0.1:99999', makeEnv })).rejects.toThrow(/"tcp:\/\/127\.0\.0\.1:99999": a tcp endpoint needs a port from 0 to 65535/);
     await expect(serveEnvs({ bind: 'tcp://999.0.0.1:5555', makeEnv })).rejects.toThrow(/cannot bind tcp:\/\/999\.0\.0\.1:5555: /);
-    expect(() => new Connection('localhost:5555')).toThrow(/endpoint must look like tcp:\/\/host:port/);
+    expect(() => new Connection('localhost:5555')).toThrow(/endpoint "localhost:5555": expected tcp:\/\/host:port/);
+    expect(() => new Connection('tcp://127.0.0.1')).toThrow(/a tcp endpoint needs a port from 0 to 65535/);
+    for (const good of ['tcp://127.0.0.1:5555', 'tcp://[::1]:65535', 'ipc:///tmp/x.sock']) expect(() => new Connection(good).close()).not.toThrow();
   });
 });

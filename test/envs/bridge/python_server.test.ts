@@ -3,6 +3,7 @@
  * pyzmq and numpy) hosting pixel_env.py, driven through RemoteEnv and
  * RemoteVectorEnv.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import type { NdArray } from '../../../common/ndarray.ts';
 import { Box, Discrete } from '../../../envs/core.ts';
 import { RemoteEnv, RemoteVectorEnv } from '../../../envs/bridge/client.ts';
 import { Connection } from '../../../envs/bridge/connection.ts';
-import { startPythonServer } from '../../../envs/bridge/python_server.ts';
+import { SERVER_SCRIPT, findPython, startPythonServer } from '../../../envs/bridge/python_server.ts';
 import type { PythonServer } from '../../../envs/bridge/python_server.ts';
 import { checkBadInput, float32 } from './raw.ts';
 
@@ -156,6 +157,16 @@ describe('Python server through RemoteVectorEnv', () => {
 describe('Python server robustness', () => {
   it('answers every kind of bad input with an error and keeps serving', async () => {
     await checkBadInput(server.endpoint, { envId: PIXEL, kwargs: { size: 4 } }, { envId: PIXEL, kwargs: { size: 4, discrete: true } });
+  });
+
+  it('refuses a bad --bind, and names pyzmq and numpy when the interpreter lacks them', async () => {
+    await expect(startPythonServer({ bind: 'nonsense' })).rejects.toThrow(/--bind nonsense: cannot bind \(Invalid argument\); expected tcp:\/\/host:port/);
+    await expect(startPythonServer({ bind: 'tcp://127.0.0.1:99999' })).rejects.toThrow(/--bind tcp:\/\/127\.0\.0\.1:99999: the port must be 0 to 65535/);
+    // The same interpreter with zmq's import blocked.
+    const run = `import sys, runpy; sys.modules['zmq'] = None; sys.argv = ['server.py']; runpy.run_path(${JSON.stringify(SERVER_SCRIPT)}, run_name='__main__')`;
+    const missing = spawnSync(findPython(), ['-c', run], { encoding: 'utf8', timeout: 20_000 });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^server\.py: .*zmq.*\. The bridge server needs pyzmq and numpy in this interpreter \(.+\): Debian: apt-get install python3-zmq python3-numpy/);
   });
 
   it('speaks the same protocol with its built-in msgpack codec (no msgpack package needed)', async () => {
