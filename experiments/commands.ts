@@ -17,11 +17,17 @@ import { ConfigError, parseFlagValue } from './config/schema.ts';
 import { evaluate, frameOf } from './evaluate.ts';
 import { runFiles } from './run-dir.ts';
 
-function integer(text: string | undefined, flag: string, min = 0): number {
+function integer(text: string | undefined, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const value = Number(text);
-  if (text === undefined || !Number.isInteger(value) || value < min) throw new ConfigError(`${flag} ${JSON.stringify(text)} is not allowed: expected an integer >= ${min}`);
+  if (text === undefined || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `>= ${min} and <= ${max}`;
+    throw new ConfigError(`${flag} ${JSON.stringify(text)} is not allowed: expected an integer ${range}`);
+  }
   return value;
 }
+
+/** A frame size flag: the bounds of the config's render_size. */
+const frameSize = (text: string | undefined) => integer(text, '--size', 1, fields.render_size.max);
 
 export interface TrainCommandOptions {
   preset: string;
@@ -184,7 +190,7 @@ async function firstFrame(id: string, options: MakeEnvOptions, seed: number): Pr
 }
 
 export async function renderCommandAction(id: string, options: Record<string, string | undefined>): Promise<number> {
-  const size = integer(options.size, '--size', 1);
+  const size = frameSize(options.size);
   const seed = integer(options.seed, '--seed');
   const steps = integer(options.steps, '--steps', 1);
   const camera = integer(options.camera, '--camera');
@@ -223,7 +229,7 @@ export async function augmentCommandAction(options: Record<string, string | unde
   if (source.toLowerCase().endsWith('.png') || existsSync(source)) {
     image = readPng(source);
   } else {
-    const size = integer(options.size, '--size', 1);
+    const size = frameSize(options.size);
     const { env, frame } = await firstFrame(source, { from: 'pixels', renderSize: size, frameStack: 1, actionRepeat: 1 }, seed);
     await env.close();
     image = frame;

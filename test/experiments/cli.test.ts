@@ -219,13 +219,14 @@ describe('bad input on the command line', () => {
     writeFileSync(weightsFile, weights);
     const aFile = join(runsDir, 'a-file');
     writeFileSync(aFile, '');
-    const [value, unknown, resume, envId, configFile, png, video, mp4, damaged, folder, version, runsDirFile, notARun] = await Promise.all([
+    const [value, unknown, resume, envId, configFile, png, huge, video, mp4, damaged, folder, version, runsDirFile, notARun] = await Promise.all([
       rad('train', '--batch-size', 'many', '--print-config'),
       rad('train', '--batch-sise', '3'),
       rad('train', '--resume', dirA, '--seed', '4'),
       rad('train', '--env', 'dmc:walker-wlak', '--backend', 'cpu', '--runs-dir', runsDir),
       rad('train', '--config', join(runsDir, 'missing.yaml')),
       rad('render', 'test:dot', '--out', join(runsDir, 'frame.txt')),
+      rad('render', 'test:dot', '--out', join(runsDir, 'huge.png'), '--size', '100000'),
       rad('eval', dirA, '--video', join(runsDir, 'eval.avi'), '--backend', 'cpu'),
       start(['train', ...tiny, '--video', '--video-format', 'mp4'], { PATH: mkdtempSync(join(tmpdir(), 'rad-no-ffmpeg-')) }).done,
       rad('eval', damagedRun, '--backend', 'cpu'),
@@ -255,6 +256,8 @@ describe('bad input on the command line', () => {
     expect(png.code).toBe(2);
     expect(png.stderr).toMatch(/frame\.txt: expected a name ending in \.png/);
     expect(existsSync(join(runsDir, 'frame.txt'))).toBe(false);
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toContain('--size "100000" is not allowed: expected an integer >= 1 and <= 1024');
     expect(video.code).toBe(2);
     expect(video.stderr).toContain('unknown extension ".avi"; expected .gif or .mp4');
     expect(video.stdout).toBe('');

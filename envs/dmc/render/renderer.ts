@@ -7,6 +7,7 @@
  * constants are read once; each `render(data)` reads the poses of that frame.
  */
 import type { MjData, MjModel } from 'mujoco-js';
+import { InputError } from '../../../common/errors.ts';
 import { ndarray, type NdArray } from '../../../common/ndarray.ts';
 import type { Appearance } from '../appearance.ts';
 import { RayCaster, type CameraPose, type SurfaceOverrides } from './raycaster.ts';
@@ -67,11 +68,11 @@ function resolveCamera(model: MjModel, camera: number | string | undefined): num
   if (camera === undefined) return model.ncam > 0 ? 0 : -1;
   if (typeof camera === 'string') {
     const index = names.indexOf(camera);
-    if (index < 0) throw new Error(`createRenderer: no camera named "${camera}"; the model's cameras are [${names.map((n) => `"${n}"`).join(', ')}] (or -1 for the free camera)`);
+    if (index < 0) throw new InputError(`createRenderer: no camera named "${camera}"; the model's cameras are [${names.map((n) => `"${n}"`).join(', ')}] (or -1 for the free camera)`);
     return index;
   }
   if (!Number.isInteger(camera) || camera < -1 || camera >= model.ncam) {
-    throw new Error(`createRenderer: camera must be -1 (free camera) or an index in [0, ${model.ncam - 1}], or a camera name; got ${String(camera)}`);
+    throw new InputError(`createRenderer: camera must be -1 (free camera) or an index in [0, ${model.ncam - 1}], or a camera name; got ${String(camera)}`);
   }
   return camera;
 }

@@ -4,6 +4,7 @@
  * cameras and bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../../../common/errors.ts';
 import { createRenderer } from '../../../../envs/dmc/render/renderer.ts';
 import { loadXml, mujoco, type LoadedModel } from './scenes.ts';
 
@@ -199,6 +200,8 @@ describe('silhouettes', () => {
     expect(() => createRenderer(scene.model, { width: 84, height: 8.5 })).toThrow(/height must be an integer/);
     expect(() => createRenderer(scene.model, { width: 84, height: 84, camera: 3 })).toThrow(/camera must be -1 .* \[0, 0\]/);
     expect(() => createRenderer(scene.model, { width: 84, height: 84, camera: 'side' })).toThrow(/no camera named "side".*"front"/);
+    // A camera comes from the user (--camera, camera in a config): bad input, exit code 2.
+    expect(() => createRenderer(scene.model, { width: 84, height: 84, camera: 3 })).toThrow(InputError);
     expect(() => createRenderer({} as never, { width: 84, height: 84 })).toThrow(/model must be a mujoco-js MjModel/);
     const renderer = createRenderer(scene.model, { width: 16, height: 16 });
     expect(() => renderer.render({} as never)).toThrow(/data must be the mujoco-js MjData/);
