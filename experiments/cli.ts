@@ -139,7 +139,7 @@ program
   .requiredOption('--out <file>', 'PNG file for the first frame')
   .option('--video <file>', 'also write an episode under uniformly random actions (.gif or .mp4)')
   .option('--size <n>', 'render size in pixels', '100')
-  .option('--camera <n>', 'camera index', '0')
+  .option('--camera <n>', "camera index (-1: MuJoCo's free camera)", '0')
   .option('--seed <n>', 'reset seed', '0')
   .option('--steps <n>', 'at most this many steps in the video', '1000')
   .option('--appearance <mode>', 'DMControl-GB appearance: color_easy, color_hard, video_easy, video_hard')

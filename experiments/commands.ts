@@ -193,7 +193,7 @@ export async function renderCommandAction(id: string, options: Record<string, st
   const size = frameSize(options.size);
   const seed = integer(options.seed, '--seed');
   const steps = integer(options.steps, '--steps', 1);
-  const camera = integer(options.camera, '--camera');
+  const camera = integer(options.camera, '--camera', -1); // -1: MuJoCo's free camera, as in dm_control
   checkPngPath(options.out!);
   if (options.video) checkVideoPath(options.video);
   const { env, frame } = await firstFrame(id, { from: 'pixels', renderSize: size, frameStack: 1, actionRepeat: 1, camera, appearance: options.appearance }, seed);

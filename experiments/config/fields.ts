@@ -42,7 +42,7 @@ export const fields = {
   image_size: { type: 'int', group: 'env', min: 8, max: 1024, default: 84, doc: 'frame size the encoder sees after the augmentation (crop 100 -> 84)' },
   frame_stack: { type: 'int', group: 'env', min: 1, max: 16, default: 3, doc: 'number of consecutive frames stacked into one observation' },
   action_repeat: { type: 'int', group: 'env', min: 1, max: 100, default: 4, doc: 'env steps per agent action (PlaNet benchmark: 8 cartpole, 2 finger and walker, 4 the rest)' },
-  camera: { type: 'int', group: 'env', min: 0, max: 64, default: 0, doc: 'camera index to render (dm_control renders camera 0)' },
+  camera: { type: 'int', group: 'env', min: -1, max: 64, default: 0, doc: "camera index to render (dm_control renders camera 0; -1: MuJoCo's free camera)" },
   appearance: { type: 'string', group: 'env', default: 'default', doc: 'training appearance: default, or a DMControl-GB mode such as color_easy, color_hard, video_easy, video_hard' },
 
   // --- budget (all in env steps) ---

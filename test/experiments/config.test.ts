@@ -85,6 +85,9 @@ describe('run config: bad input names the key, the value and what is allowed', (
     expect(message(() => resolveConfig({ preset: 'rad', overrides: { image_size: 120 } }))).toMatch(/image_size = 120 exceeds render_size = 100/);
     expect(message(() => resolveConfig({ preset: 'rad', overrides: { from: 'states' } }))).toMatch(/aug = "crop" augments pixels, but from = states; use a state augmentation or none/);
     expect(resolveConfig({ preset: 'sac-state', overrides: { aug: 'none' } }).from).toBe('states');
+    // camera -1 is MuJoCo's free camera (dm_control's camera_id=-1); below that, nothing.
+    expect(resolveConfig({ overrides: { camera: -1 } }).camera).toBe(-1);
+    expect(message(() => resolveConfig({ overrides: { camera: -2 } }))).toMatch(/camera = -2 is not allowed: expected an integer >= -1 and <= 64/);
   });
 
   it('flag text that does not parse', () => {

@@ -42,12 +42,14 @@ describe('DmcEnv.render', () => {
     expect(await frames(await open('reacher-easy', size), 3, 3)).toEqual(first);
   });
 
-  it('renders uint8 [height, width, 3] frames from camera 0 by default, or the camera the option names', async () => {
+  it('renders uint8 [height, width, 3] frames from camera 0 by default, or the camera the option names (-1: the free camera)', async () => {
     const size = { width: 64, height: 48 };
     const first = await open('cartpole-swingup', size);
     const fixed = await open('cartpole-swingup', { ...size, camera: 'fixed' });
     const other = await open('cartpole-swingup', { ...size, camera: 'lookatcart' });
-    for (const env of [fixed, first, other]) await env.reset({ seed: 0 });
+    const free = await open('cartpole-swingup', { ...size, camera: -1 });
+    for (const env of [fixed, first, other, free]) await env.reset({ seed: 0 });
+    expect(differingBytes((await free.render()).data, (await first.render()).data)).toBeGreaterThan(1000);
     const frame = await first.render();
     expect(frame.dtype).toBe('uint8');
     expect(frame.shape).toEqual([48, 64, 3]);
