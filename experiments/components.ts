@@ -12,6 +12,7 @@ import { SacAgent } from '../agents/sac/agent.ts';
 import type { SacConfig } from '../agents/sac/config.ts';
 import { ReplayBuffer } from '../agents/replay.ts';
 import type { RunConfig } from './config/fields.ts';
+import { ConfigError } from './config/schema.ts';
 
 export interface RunAgent {
   act(observation: unknown, options: { eval: boolean }): unknown;
@@ -67,7 +68,7 @@ export function sacConfigOf(config: RunConfig): Partial<SacConfig> {
 
 export function makeAgent(config: RunConfig, env: Env): RunAgent {
   if (env.actionSpace.kind !== 'box') {
-    throw new Error(`algo ${config.algo}: SAC needs a continuous (Box) action space; ${config.env} has ${env.actionSpace}. No discrete-action agent exists yet.`);
+    throw new ConfigError(`algo ${config.algo}: SAC needs a continuous (Box) action space; ${config.env} has ${env.actionSpace}. No discrete-action agent exists yet.`);
   }
   const observationShape = shapeOf(env.observationSpace, config.env);
   const auxiliary = config.algo === 'curl' ? [new CurlLoss({ featureDim: config.feature_dim, weight: config.curl_weight }, Random.derive(config.seed, 'curl'))] : [];
