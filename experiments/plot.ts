@@ -4,6 +4,7 @@
  * and written through common/png.ts; both files are written atomically because
  * the training loop refreshes them while a person may be looking.
  */
+import { InputError } from '../common/errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { encodePng } from '../common/png.ts';
 import { aggregateCurves, formatTick, niceTicks, readRunCurve, type AggregateCurve } from './plot/curves.ts';
@@ -121,7 +122,7 @@ export function renderPng(curves: AggregateCurve[], title: string, width = 800, 
  * Returns the curves drawn.
  */
 export function plotRuns(runDirs: string[], outBase: string, options: { title?: string; metric?: string } = {}): AggregateCurve[] {
-  if (runDirs.length === 0) throw new Error('plot: give at least one run directory');
+  if (runDirs.length === 0) throw new InputError('plot: give at least one run directory');
   const curves = aggregateCurves(runDirs.map((dir) => readRunCurve(dir, options.metric)));
   const title = options.title ?? 'evaluation return';
   writeFileAtomic(`${outBase}.svg`, renderSvg(curves, title));

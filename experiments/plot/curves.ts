@@ -28,14 +28,19 @@ export interface AggregateCurve {
 export function readRunCurve(dir: string, metric = 'eval/return_mean'): RunCurve {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`plot: run directory ${dir} does not exist`);
   const csvPath = join(dir, 'eval.csv');
-  if (!existsSync(csvPath)) throw new Error(`plot: ${dir} has no eval.csv (has the run reached its first evaluation?)`);
+  if (!existsSync(csvPath)) throw new InputError(`plot: ${dir} has no eval.csv (has the run reached its first evaluation?)`);
   const table = readCsv(csvPath);
-  if (!table.columns.includes(metric)) throw new Error(`plot: ${csvPath} has no column "${metric}"; columns: ${table.columns.join(', ')}`);
+  if (!table.columns.includes(metric)) throw new InputError(`plot: ${csvPath} has no column "${metric}"; columns: ${table.columns.join(', ')}`);
   let label = basename(dir);
   let seed: number | null = null;
   const configPath = join(dir, 'config.yaml');
   if (existsSync(configPath)) {
-    const config = YAML.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    let config: Record<string, unknown>;
+    try {
+      config = (YAML.parse(readFileSync(configPath, 'utf8')) ?? {}) as Record<string, unknown>;
+    } catch (error) {
+      throw new InputError(`plot: ${configPath} is not valid YAML (${(error as Error).message.split('\n')[0]}); the file is damaged`);
+    }
     label = `${config.preset} ${config.env}`;
     seed = typeof config.seed === 'number' ? config.seed : null;
   }

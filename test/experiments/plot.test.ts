@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../common/errors.ts';
 import { decodePng } from '../../common/png.ts';
 import { aggregateCurves, readRunCurve } from '../../experiments/plot/curves.ts';
 import { plotRuns } from '../../experiments/plot.ts';
@@ -51,10 +52,18 @@ describe('learning curves', () => {
     expect(band).toBeGreaterThan(1000);
   });
 
-  it('names a run without eval.csv', () => {
+  it('names a run without eval.csv, without the metric, or with a damaged config.yaml, as bad input (exit code 2)', () => {
     const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
     mkdirSync(join(root, 'empty'));
     expect(() => plotRuns([join(root, 'empty')], join(root, 'x'))).toThrow(/empty has no eval.csv/);
     expect(() => plotRuns([join(root, 'missing')], join(root, 'x'))).toThrow(/missing does not exist/);
+    mkdirSync(join(root, 'torn'));
+    writeFileSync(join(root, 'torn', 'eval.csv'), 'agent_step,env_step\n1,2\n');
+    expect(() => plotRuns([join(root, 'torn')], join(root, 'x'))).toThrow(/torn\/eval\.csv has no column "eval\/return_mean"; columns: agent_step, env_step/);
+    writeFileSync(join(root, 'torn', 'eval.csv'), 'env_step,eval/return_mean\n2,1.5\n');
+    writeFileSync(join(root, 'torn', 'config.yaml'), 'seed: [');
+    expect(() => plotRuns([join(root, 'torn')], join(root, 'x'))).toThrow(/torn\/config\.yaml is not valid YAML \(.*\); the file is damaged/);
+    for (const dir of ['empty', 'missing', 'torn']) expect(() => plotRuns([join(root, dir)], join(root, 'x'))).toThrow(InputError);
+    expect(() => plotRuns([], join(root, 'x'))).toThrow(InputError);
   });
 });
