@@ -184,7 +184,7 @@ async function firstFrame(id: string, options: MakeEnvOptions, seed: number): Pr
   const frame = await frameOf(env, obs);
   if (!frame) {
     await env.close();
-    throw new Error(`${id}: gives no RGB frame (it neither renders nor observes pixels)`);
+    throw new ConfigError(`${id}: gives no RGB frame (it neither renders nor observes pixels)`);
   }
   return { env, frame, obs };
 }

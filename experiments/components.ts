@@ -12,6 +12,7 @@ import { SacAgent } from '../agents/sac/agent.ts';
 import type { SacConfig } from '../agents/sac/config.ts';
 import { ReplayBuffer } from '../agents/replay.ts';
 import type { RunConfig } from './config/fields.ts';
+import { InputError } from '../common/errors.ts';
 import { ConfigError } from './config/schema.ts';
 
 export interface RunAgent {
@@ -38,7 +39,7 @@ export interface RunReplay {
 }
 
 function shapeOf(space: Space, what: string): number[] {
-  if (space.kind !== 'box') throw new Error(`${what}: expected a Box observation space, got ${space}`);
+  if (space.kind !== 'box') throw new ConfigError(`${what}: expected a Box observation space, got ${space}`);
   return space.shape;
 }
 
@@ -97,7 +98,7 @@ export function makeReplay(config: RunConfig, env: Env): RunReplay {
   const frameStack = pixels ? config.frame_stack : 1;
   const frameShape = [...observationShape];
   if (pixels) {
-    if (frameShape[frameShape.length - 1] % frameStack !== 0) throw new Error(`${config.env}: observation shape [${observationShape}] is not ${frameStack} stacked frames`);
+    if (frameShape[frameShape.length - 1] % frameStack !== 0) throw new ConfigError(`${config.env}: observation shape [${observationShape}] is not ${frameStack} stacked frames`);
     frameShape[frameShape.length - 1] /= frameStack;
   }
   const actionSize = env.actionSpace.kind === 'box' ? sizeOf(env.actionSpace.shape) : 1;
@@ -116,7 +117,7 @@ export function makeReplay(config: RunConfig, env: Env): RunReplay {
     load: (path) => {
       const loaded = ReplayBuffer.load(path);
       if (loaded.capacity !== options.capacity || loaded.frameStack !== frameStack || loaded.frameShape.join() !== frameShape.join()) {
-        throw new Error(`replay ${path}: holds capacity ${loaded.capacity}, frames [${loaded.frameShape}] x ${loaded.frameStack}; this run needs ${options.capacity}, [${frameShape}] x ${frameStack}`);
+        throw new InputError(`replay ${path}: holds capacity ${loaded.capacity}, frames [${loaded.frameShape}] x ${loaded.frameStack}; this run needs ${options.capacity}, [${frameShape}] x ${frameStack}`);
       }
       replay = loaded;
     },

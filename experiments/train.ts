@@ -25,6 +25,7 @@ import { writeFileAtomic } from './atomic.ts';
 import { loadCheckpoint, saveCheckpoint, splitAgentState, type LoopState } from './checkpoint.ts';
 import { makeAgent, makeReplay, type RunAgent, type RunReplay } from './components.ts';
 import type { RunConfig } from './config/fields.ts';
+import { InputError } from '../common/errors.ts';
 import { ConfigError } from './config/schema.ts';
 import { configToYaml, readConfigFile } from './config/presets.ts';
 import { evaluate } from './evaluate.ts';
@@ -82,7 +83,7 @@ function streamStates(streams: Streams, agent: RunAgent, replay: RunReplay): Rec
 
 function restoreStreams(states: Record<string, RandomState>, streams: Streams, agent: RunAgent, replay: RunReplay): void {
   const need = (name: string) => {
-    if (!states[name]) throw new Error(`checkpoint: missing RNG state "${name}"`);
+    if (!states[name]) throw new InputError(`checkpoint: missing RNG state "${name}"`);
     return states[name];
   };
   streams.env.setState(need('env'));
