@@ -5,6 +5,7 @@
  * that a training episode is never disturbed. Optionally keeps the frames of
  * the first episode for a video and for TensorBoard.
  */
+import { eventLoopTurns } from '../common/event_loop.ts';
 import type { NdArray } from '../common/ndarray.ts';
 import { zeros } from '../common/ndarray.ts';
 import type { Random } from '../common/random.ts';
@@ -46,6 +47,7 @@ export async function evaluate(env: Env, agent: Actor, options: { episodes: numb
   const returns: number[] = [];
   const lengths: number[] = [];
   const frames: NdArray<'uint8'>[] = [];
+  const turn = eventLoopTurns(); // a second Ctrl-C quits at once, even mid-evaluation
   for (let episode = 0; episode < options.episodes; episode++) {
     let { obs } = await env.reset({ seed: options.rng.int(2 ** 31) });
     const record = options.record === true && episode === 0;
@@ -57,6 +59,7 @@ export async function evaluate(env: Env, agent: Actor, options: { episodes: numb
     let total = 0;
     let length = 0;
     for (;;) {
+      await turn();
       const step = await env.step(agent.act(obs, { eval: true }));
       obs = step.obs;
       total += step.reward;

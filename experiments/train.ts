@@ -26,6 +26,7 @@ import { loadCheckpoint, saveCheckpoint, splitAgentState, type LoopState } from 
 import { makeAgent, makeReplay, type RunAgent, type RunReplay } from './components.ts';
 import type { RunConfig } from './config/fields.ts';
 import { InputError } from '../common/errors.ts';
+import { eventLoopTurns } from '../common/event_loop.ts';
 import { ConfigError } from './config/schema.ts';
 import { configToYaml, readConfigFile } from './config/presets.ts';
 import { evaluate } from './evaluate.ts';
@@ -257,7 +258,9 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
       await runEvaluation();
       state.nextEvalAt = config.eval_every;
     }
+    const turn = eventLoopTurns(); // so that a Ctrl-C is seen at the next step
     while (state.envStep < config.env_steps) {
+      await turn();
       if (options.signal?.aborted) {
         status = 'interrupted';
         break;

@@ -154,6 +154,25 @@ describe('rad train end to end', () => {
   });
 });
 
+describe('Ctrl-C', () => {
+  it('stops rad train at the next step with exit code 130, and the run resumes from its last checkpoint', async () => {
+    const dirD = join(runsDir, 'd');
+    const run = start(['train', ...tiny, '--env-steps', '100000', '--run-name', 'd']);
+    // Interrupt once training rows are being written (env steps and updates resolve as microtasks only).
+    while (!existsSync(join(dirD, 'train.csv'))) await sleep(20);
+    run.child.kill('SIGINT');
+    const interrupted = await run.done;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain('rad: stopping at the next step');
+    expect(interrupted.stdout).toMatch(/^interrupted: \d+ env steps/m);
+    expect(readJsonl(join(dirD, 'events.jsonl')).some((line) => line.kind === 'event' && line.message === 'interrupted')).toBe(true);
+    const resumed = start(['train', '--resume', dirD]);
+    while (!readJsonl(join(dirD, 'events.jsonl')).some((line) => line.kind === 'event' && line.message === 'resume')) await sleep(20);
+    resumed.child.kill('SIGINT');
+    expect((await resumed.done).code).toBe(130);
+  }, 120_000);
+});
+
 describe('the other commands on a finished run', () => {
   it('eval, plot, render, augment and envs; train on the embedded cartpole', async () => {
     const cartpoleDir = join(runsDir, 'cartpole');
