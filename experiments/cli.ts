@@ -3,7 +3,7 @@
  * parses; each command's work lives in experiments/commands.ts and is imported
  * only when that command runs, so `rad envs --help` does not load tfjs.
  * Every run-config key is a `rad train` flag, generated from the field table.
- * Exit codes: 0 done, 1 failed, 2 bad input (config, flags), 130 interrupted.
+ * Exit codes: 0 done, 1 failed, 2 bad input (config, flags), 130 interrupted (143 by SIGTERM).
  */
 import { Command, Option } from 'commander';
 import { fieldNames, fields, flagName, type FieldName } from './config/fields.ts';

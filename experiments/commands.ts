@@ -45,14 +45,21 @@ export async function trainCommandAction(options: TrainCommandOptions): Promise<
     throw new ConfigError(`--resume continues a run with its saved config.yaml; drop ${flags.join(', ')}`);
   }
   const { train } = await import('./train.ts');
+  // Ctrl-C, or a SIGTERM (a scheduler, a search stopping a worker), stops the run at the next
+  // step; the same signal again quits at once. Exit codes as a shell reports them: 130, 143.
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write('\nrad: stopping at the next step (Ctrl-C again to quit now); resume with --resume from the last checkpoint\n');
+  let stoppedBy: NodeJS.Signals | null = null;
+  const exitCodes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+  const stop = (signal: NodeJS.Signals) => {
+    if (stoppedBy !== null) process.exit(exitCodes[signal]);
+    stoppedBy = signal;
+    const again = signal === 'SIGINT' ? 'Ctrl-C again' : `${signal} again`;
+    process.stderr.write(`\nrad: stopping at the next step (${again} to quit now); resume with --resume from the last checkpoint\n`);
     controller.abort();
-  });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const report = (result: Awaited<ReturnType<typeof train>>) => reportRun(result, exitCodes[stoppedBy ?? 'SIGINT']!);
   if (options.resume !== undefined) {
     const result = await train(null, { resumeDir: options.resume, signal: controller.signal });
     return report(result);
@@ -69,11 +76,12 @@ export async function trainCommandAction(options: TrainCommandOptions): Promise<
   return report(await train(config, { signal: controller.signal }));
 }
 
-function report(result: Awaited<ReturnType<typeof import('./train.ts').train>>): number {
+/** Prints a run's outcome; its exit code: 0, or `interruptedCode` for a run stopped by a signal. */
+function reportRun(result: Awaited<ReturnType<typeof import('./train.ts').train>>, interruptedCode: number): number {
   const final = result.finalReturn === null ? '-' : result.finalReturn.toFixed(2);
   const best = result.bestReturn === null ? '-' : result.bestReturn.toFixed(2);
   process.stdout.write(`${result.status}: ${result.envSteps} env steps (${result.agentSteps} agent steps) in ${result.seconds.toFixed(0)} s; final eval return ${final}, best ${best}; run dir ${result.runDir}\n`);
-  return result.status === 'interrupted' ? 130 : 0;
+  return result.status === 'interrupted' ? interruptedCode : 0;
 }
 
 /** A run directory and checkpoint folder from what a person typed. */

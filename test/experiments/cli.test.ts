@@ -155,7 +155,7 @@ describe('rad train end to end', () => {
 });
 
 describe('Ctrl-C', () => {
-  it('stops rad train at the next step with exit code 130, and the run resumes from its last checkpoint', async () => {
+  it('stops rad train at the next step with exit code 130 (143 for SIGTERM), and the run resumes from its last checkpoint', async () => {
     const dirD = join(runsDir, 'd');
     const run = start(['train', ...tiny, '--env-steps', '100000', '--run-name', 'd']);
     // Interrupt once training rows are being written (env steps and updates resolve as microtasks only).
@@ -166,10 +166,14 @@ describe('Ctrl-C', () => {
     expect(interrupted.stderr).toContain('rad: stopping at the next step');
     expect(interrupted.stdout).toMatch(/^interrupted: \d+ env steps/m);
     expect(readJsonl(join(dirD, 'events.jsonl')).some((line) => line.kind === 'event' && line.message === 'interrupted')).toBe(true);
+    // A SIGTERM (a scheduler, a search stopping a worker) stops a run the same way, with 143.
     const resumed = start(['train', '--resume', dirD]);
     while (!readJsonl(join(dirD, 'events.jsonl')).some((line) => line.kind === 'event' && line.message === 'resume')) await sleep(20);
-    resumed.child.kill('SIGINT');
-    expect((await resumed.done).code).toBe(130);
+    resumed.child.kill('SIGTERM');
+    const terminated = await resumed.done;
+    expect(terminated.code).toBe(143);
+    expect(terminated.stderr).toContain('rad: stopping at the next step (SIGTERM again to quit now)');
+    expect(terminated.stdout).toMatch(/^interrupted: \d+ env steps/m);
   }, 120_000);
 });
 
