@@ -17,10 +17,10 @@ import { ConfigError, parseFlagValue } from './config/schema.ts';
 import { evaluate, frameOf } from './evaluate.ts';
 import { runFiles } from './run-dir.ts';
 
-function integer(text: string | undefined, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+function integer(text: string | undefined, flag: string, min = 0, max = Infinity): number {
   const value = Number(text);
   if (text === undefined || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `>= ${min} and <= ${max}`;
+    const range = Number.isFinite(max) ? `>= ${min} and <= ${max}` : `>= ${min}`;
     throw new ConfigError(`${flag} ${JSON.stringify(text)} is not allowed: expected an integer ${range}`);
   }
   return value;
@@ -48,18 +48,18 @@ export async function trainCommandAction(options: TrainCommandOptions): Promise<
   // Ctrl-C, or a SIGTERM (a scheduler, a search stopping a worker), stops the run at the next
   // step; the same signal again quits at once. Exit codes as a shell reports them: 130, 143.
   const controller = new AbortController();
-  let stoppedBy: NodeJS.Signals | null = null;
-  const exitCodes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
-  const stop = (signal: NodeJS.Signals) => {
-    if (stoppedBy !== null) process.exit(exitCodes[signal]);
-    stoppedBy = signal;
-    const again = signal === 'SIGINT' ? 'Ctrl-C again' : `${signal} again`;
+  let interruptedCode: number | null = null;
+  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (interruptedCode !== null) process.exit(code);
+    interruptedCode = code;
+    const again = signal === 'SIGINT' ? 'Ctrl-C again' : 'SIGTERM again';
     process.stderr.write(`\nrad: stopping at the next step (${again} to quit now); resume with --resume from the last checkpoint\n`);
     controller.abort();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const report = (result: Awaited<ReturnType<typeof train>>) => reportRun(result, exitCodes[stoppedBy ?? 'SIGINT']!);
+  const report = (result: Awaited<ReturnType<typeof train>>) => reportRun(result, interruptedCode ?? 130);
   if (options.resume !== undefined) {
     const result = await train(null, { resumeDir: options.resume, signal: controller.signal });
     return report(result);
@@ -201,7 +201,7 @@ export async function renderCommandAction(id: string, options: Record<string, st
   const size = frameSize(options.size);
   const seed = integer(options.seed, '--seed');
   const steps = integer(options.steps, '--steps', 1);
-  const camera = integer(options.camera, '--camera', -1); // -1: MuJoCo's free camera, as in dm_control
+  const camera = integer(options.camera, '--camera', fields.camera.min, fields.camera.max); // the config's bounds (-1: the free camera)
   checkPngPath(options.out!);
   if (options.video) checkVideoPath(options.video);
   const { env, frame } = await firstFrame(id, { from: 'pixels', renderSize: size, frameStack: 1, actionRepeat: 1, camera, appearance: options.appearance }, seed);
