@@ -164,6 +164,13 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
   if (resolved.image_size > resolved.render_size) {
     throw new ConfigError(`${source}: image_size = ${resolved.image_size} exceeds render_size = ${resolved.render_size}; the crop cannot be larger than the frame`);
   }
+  // Both would run silently: a run that never leaves its random actions, a batch the buffer can never hold.
+  if (resolved.init_steps >= resolved.env_steps) {
+    throw new ConfigError(`${source}: init_steps = ${resolved.init_steps} is not below env_steps = ${resolved.env_steps}: expected init_steps < env_steps, so that the agent acts and learns within the budget`);
+  }
+  if (resolved.batch_size > resolved.replay_capacity) {
+    throw new ConfigError(`${source}: batch_size = ${resolved.batch_size} exceeds replay_capacity = ${resolved.replay_capacity}: expected batch_size <= replay_capacity, since a batch is sampled from the replay buffer`);
+  }
   let pipelineKind: string;
   try {
     pipelineKind = parseAugmentations(resolved.aug).kind;

@@ -53,6 +53,15 @@ describe('run config: presets', () => {
     expect(() => resolveConfig({ preset: 'base' })).not.toThrow();
   });
 
+  it('every preset validates with each of its task rows (the relations between keys included)', () => {
+    const rows = new Set(listPresets().flatMap((name) => presetChain(name).flatMap((preset) => Object.keys(preset.tasks))));
+    for (const preset of listPresets()) {
+      for (const env of ['dmc:cartpole-swingup', ...[...rows].map((row) => `dmc:${row}`)]) {
+        expect(() => resolveConfig({ preset, overrides: { env } }), `${preset} ${env}`).not.toThrow();
+      }
+    }
+  });
+
   it('finds the task of an env id', () => {
     expect(taskOf('dmc:ball_in_cup-catch')).toEqual({ domain: 'ball_in_cup', task: 'ball_in_cup-catch' });
     expect(taskOf('remote:tcp://h:1/dmc:walker-walk?x=1')).toEqual({ domain: 'walker', task: 'walker-walk' });
@@ -85,6 +94,11 @@ describe('run config: bad input names the key, the value and what is allowed', (
     expect(message(() => resolveConfig({ preset: 'rad', overrides: { image_size: 120 } }))).toMatch(/image_size = 120 exceeds render_size = 100/);
     expect(message(() => resolveConfig({ preset: 'rad', overrides: { from: 'states' } }))).toMatch(/aug = "crop" augments pixels, but from = states; use a state augmentation or none/);
     expect(resolveConfig({ preset: 'sac-state', overrides: { aug: 'none' } }).from).toBe('states');
+    expect(message(() => resolveConfig({ overrides: { env_steps: 1000, init_steps: 1000 } }))).toMatch(/init_steps = 1000 is not below env_steps = 1000: expected init_steps < env_steps/);
+    expect(message(() => resolveConfig({ overrides: { env_steps: 500 } }))).toMatch(/init_steps = 1000 is not below env_steps = 500/); // quick's init_steps
+    expect(resolveConfig({ overrides: { env_steps: 1001, init_steps: 1000 } }).env_steps).toBe(1001);
+    expect(message(() => resolveConfig({ overrides: { batch_size: 301, replay_capacity: 300 } }))).toMatch(/batch_size = 301 exceeds replay_capacity = 300: expected batch_size <= replay_capacity/);
+    expect(resolveConfig({ overrides: { batch_size: 300, replay_capacity: 300 } }).batch_size).toBe(300);
     // camera -1 is MuJoCo's free camera (dm_control's camera_id=-1); below that, nothing.
     expect(resolveConfig({ overrides: { camera: -1 } }).camera).toBe(-1);
     expect(message(() => resolveConfig({ overrides: { camera: -2 } }))).toMatch(/camera = -2 is not allowed: expected an integer >= -1 and <= 64/);
