@@ -75,6 +75,9 @@ export function writePng(path: string, image: NdArray<'uint8'>): void {
   writeFileSync(path, encodePng(image));
 }
 
+/** The 8 bytes every PNG file starts with. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 export function readPng(path: string): NdArray<'uint8'> {
   let bytes: Buffer;
   try {
@@ -82,9 +85,14 @@ export function readPng(path: string): NdArray<'uint8'> {
   } catch (error) {
     throw new InputError(`readPng: cannot read ${path} (${(error as Error).message})`);
   }
+  // pngjs's own words for a file of another kind ("There are some read requests waitng on
+  // finished stream") say nothing to a person; the signature says which case it is.
+  if (!bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
+    throw new InputError(`image file ${path} is not a PNG image: expected a PNG file, and it does not start with the PNG signature`);
+  }
   try {
     return decodePng(bytes);
   } catch (error) {
-    throw new InputError(`readPng: ${path} is not a PNG image: ${(error as Error).message}`);
+    throw new InputError(`image file ${path} is a damaged PNG image: expected a complete PNG file (${(error as Error).message})`);
   }
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../common/errors.ts';
 import { zeros } from '../../common/ndarray.ts';
 import { decodePng, encodePng, readPng, writePng } from '../../common/png.ts';
 
@@ -47,7 +48,11 @@ describe('png', () => {
     expect(() => decodePng(Buffer.from('not a png at all'))).toThrow(/not a readable PNG/);
     expect(() => readPng(join(folder, 'missing.png'))).toThrow(/missing\.png/);
     writeFileSync(join(folder, 'text.png'), 'not a png');
-    expect(() => readPng(join(folder, 'text.png'))).toThrow(/text\.png is not a PNG image/);
+    // A file of another kind is named as such, not in pngjs's words; a PNG cut short is named damaged.
+    expect(() => readPng(join(folder, 'text.png'))).toThrow(InputError);
+    expect(() => readPng(join(folder, 'text.png'))).toThrow(/^image file .*text\.png is not a PNG image: expected a PNG file, and it does not start with the PNG signature$/);
+    writeFileSync(join(folder, 'cut.png'), encodePng(gradient(4, 4, 3)).subarray(0, 20));
+    expect(() => readPng(join(folder, 'cut.png'))).toThrow(/^image file .*cut\.png is a damaged PNG image: expected a complete PNG file \(/);
     expect(() => writePng(join(folder, 'frame.txt'), zeros('uint8', [2, 2, 3]))).toThrow(/frame\.txt: expected a name ending in \.png/);
     expect(existsSync(join(folder, 'frame.txt'))).toBe(false);
   });
