@@ -64,7 +64,7 @@ export function substepsPerControlStep(controlTimestep: number, physicsTimestep:
 }
 
 function positiveInteger(value: number, key: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`DmcEnv: ${key} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1) throw new InputError(`DmcEnv: ${key} must be a positive integer, got ${value}`);
   return value;
 }
 
@@ -98,7 +98,7 @@ export class DmcEnv implements Env<DmcObservation, NdArray<'float32'> | ArrayLik
     this.appearanceRng = this.rng.fork('appearance');
     this.substeps = substepsPerControlStep(task.controlTimestep, physics.timestep, this.id);
     const timeLimit = options.timeLimit ?? task.timeLimit;
-    if (!(timeLimit > 0)) throw new Error(`DmcEnv ${this.id}: timeLimit must be positive seconds, got ${timeLimit}`);
+    if (!(timeLimit > 0)) throw new InputError(`DmcEnv ${this.id}: timeLimit must be positive seconds, got ${timeLimit}`);
     // dm_control divides by the physics time of a control step, not by the nominal control timestep.
     this.stepLimit = timeLimit / (physics.timestep * this.substeps);
     const { low, high } = physics.actuatorCtrlRange();
@@ -120,7 +120,7 @@ export class DmcEnv implements Env<DmcObservation, NdArray<'float32'> | ArrayLik
   /** Loads the task's model and wraps it; `close()` frees the physics. */
   static async create(task: Task, options: DmcEnvOptions = {}): Promise<DmcEnv> {
     if (options.observation !== undefined && options.observation !== 'flat' && options.observation !== 'dict') {
-      throw new Error(`DmcEnv: observation must be 'flat' or 'dict', got ${JSON.stringify(options.observation)}`);
+      throw new InputError(`DmcEnv: observation must be 'flat' or 'dict', got ${JSON.stringify(options.observation)}`);
     }
     if (options.appearance !== undefined && !(APPEARANCE_MODES as readonly string[]).includes(options.appearance)) {
       throw new InputError(`DmcEnv: appearance must be one of ${APPEARANCE_MODES.join(', ')}, got ${JSON.stringify(options.appearance)}`);

@@ -1,5 +1,6 @@
 /** DmcEnv: spaces, episodes by truncation, seeding, observations and bad input. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { InputError } from '../../../common/errors.ts';
 import type { NdArray } from '../../../common/ndarray.ts';
 import { Box, Dict } from '../../../envs/core.ts';
 import type { DmcEnv } from '../../../envs/dmc/env.ts';
@@ -108,8 +109,20 @@ describe('DmcEnv', () => {
     await expect(env.step(Float32Array.of(0, 1.5))).rejects.toThrow(/action\[1\] = 1.5 is outside \[-1, 1\]/);
     await expect(env.step([0, Number.NaN])).rejects.toThrow(/action\[1\] = NaN/);
     await expect(loadDmcEnv('cartpole-flip')).rejects.toThrow(/unknown DeepMind Control task "cartpole-flip": expected one of .*cartpole-swingup/);
-    await expect(loadDmcEnv('reacher-easy', { observation: 'pixels' as never })).rejects.toThrow(/observation must be 'flat' or 'dict'/);
     await env.close();
     await expect(env.reset()).rejects.toThrow(/closed/);
+  });
+
+  it('rejects bad options as bad input (InputError: exit code 2), naming the option, the value and what is expected', async () => {
+    const bad = async (options: object, pattern: RegExp) => {
+      const error = await loadDmcEnv('pendulum-swingup', options).then(() => null, (caught: unknown) => caught);
+      expect(error, JSON.stringify(options)).toBeInstanceOf(InputError);
+      expect((error as Error).message).toMatch(pattern);
+    };
+    await bad({ observation: 'pixels' }, /^DmcEnv: observation must be 'flat' or 'dict', got "pixels"$/);
+    await bad({ width: 0 }, /^DmcEnv: width must be a positive integer, got 0$/);
+    await bad({ height: 8.5 }, /^DmcEnv: height must be a positive integer, got 8.5$/);
+    await bad({ timeLimit: -1 }, /^DmcEnv pendulum-swingup: timeLimit must be positive seconds, got -1$/);
+    await bad({ appearance: 'sepia' }, /^DmcEnv: appearance must be one of .*, got "sepia"$/);
   });
 });
