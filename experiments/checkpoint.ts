@@ -83,7 +83,8 @@ function parseJson(text: string, source: string): unknown {
   }
 }
 
-const readJson = (path: string): unknown => parseJson(readFileSync(path, 'utf8'), path);
+/** A JSON file's value; a damaged file's error names it (InputError). */
+export const readJson = (path: string): unknown => parseJson(readFileSync(path, 'utf8'), path);
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 

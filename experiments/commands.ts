@@ -78,6 +78,10 @@ export async function trainCommandAction(options: TrainCommandOptions): Promise<
 
 /** Prints a run's outcome; its exit code: 0, or `interruptedCode` for a run stopped by a signal. */
 function reportRun(result: Awaited<ReturnType<typeof import('./train.ts').train>>, interruptedCode: number): number {
+  if (result.alreadyComplete) {
+    process.stdout.write(`rad train: the run in ${result.runDir} is already complete at ${result.envSteps} env steps (${result.agentSteps} agent steps); nothing to resume\n`);
+    return 0;
+  }
   const final = result.finalReturn === null ? '-' : result.finalReturn.toFixed(2);
   const best = result.bestReturn === null ? '-' : result.bestReturn.toFixed(2);
   process.stdout.write(`${result.status}: ${result.envSteps} env steps (${result.agentSteps} agent steps) in ${result.seconds.toFixed(0)} s; final eval return ${final}, best ${best}; run dir ${result.runDir}\n`);

@@ -22,7 +22,7 @@ import type { Env } from '../envs/core.ts';
 import { makeEnv as registryMakeEnv } from '../envs/registry.ts';
 import { setupBackend } from '../agents/tf/backend.ts';
 import { writeFileAtomic } from './atomic.ts';
-import { loadCheckpoint, saveCheckpoint, splitAgentState, type LoopState } from './checkpoint.ts';
+import { loadCheckpoint, readJson, saveCheckpoint, splitAgentState, type LoopState } from './checkpoint.ts';
 import { makeAgent, makeReplay, type RunAgent, type RunReplay } from './components.ts';
 import type { RunConfig } from './config/fields.ts';
 import { InputError } from '../common/errors.ts';
@@ -69,6 +69,8 @@ export interface RunResult {
   fitness: number | null;
   seconds: number;
   status: 'completed' | 'interrupted';
+  /** Set when a resume found the run already complete: nothing ran, no file changed (the rest is its result.json). */
+  alreadyComplete?: true;
 }
 
 interface Streams {
@@ -112,6 +114,12 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
   if (!resuming && !inputConfig) throw new Error('train: give a config or a run directory to resume');
   if (resuming && !existsSync(join(options.resumeDir!, runFiles.config))) throw new ConfigError(`--resume ${options.resumeDir}: no ${runFiles.config} there; is it a run directory?`);
   const config = resuming ? readConfigFile(join(options.resumeDir!, runFiles.config)) : inputConfig!;
+  // result.json is written last, and only by a completed run: resuming one has nothing to do, and
+  // going on would rewrite its final checkpoint and log a second 'done'.
+  if (resuming && existsSync(join(options.resumeDir!, runFiles.result))) {
+    const saved = readJson(join(options.resumeDir!, runFiles.result)) as RunResult;
+    return { ...saved, runDir: options.resumeDir!, config, alreadyComplete: true };
+  }
   // An mp4 without ffmpeg would fail at the first evaluation; say so before training.
   if (config.video && config.video_format === 'mp4' && !findOnPath('ffmpeg')) {
     throw new ConfigError('video_format mp4 needs ffmpeg on PATH and none was found; install ffmpeg or use video_format gif');

@@ -10,7 +10,7 @@
  *   and envs work on it; bad flags are clear errors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,21 @@ describe('rad train end to end', () => {
     expect(resumedEvents[1].sessionStatus).toBe(1);
     expect(resumedEvents[1].step).toBe(40);
   });
+
+  it('resuming a completed run does no work: it says so, exits 0 and changes no file', async () => {
+    const files = (dir: string) =>
+      Object.fromEntries(
+        (readdirSync(dir, { recursive: true }) as string[])
+          .filter((name) => statSync(join(dir, name)).isFile())
+          .map((name) => [name, readFileSync(join(dir, name)).toString('base64')]),
+      );
+    const before = files(dirB);
+    const again = await rad('train', '--resume', dirB);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(`rad train: the run in ${dirB} is already complete at 80 env steps (40 agent steps); nothing to resume\n`);
+    expect(files(dirB)).toEqual(before);
+  }, 60_000);
 });
 
 describe('Ctrl-C', () => {
@@ -242,7 +257,9 @@ describe('bad input on the command line', () => {
     writeFileSync(weightsFile, weights);
     const aFile = join(runsDir, 'a-file');
     writeFileSync(aFile, '');
-    const [value, unknown, resume, envId, configFile, png, huge, video, mp4, damaged, folder, version, runsDirFile, notARun] = await Promise.all([
+    const notes = join(runsDir, 'notes.txt');
+    writeFileSync(notes, 'not an image\n');
+    const [value, unknown, resume, envId, configFile, png, huge, video, mp4, damaged, folder, version, runsDirFile, notARun, notPng] = await Promise.all([
       rad('train', '--batch-size', 'many', '--print-config'),
       rad('train', '--batch-sise', '3'),
       rad('train', '--resume', dirA, '--seed', '4'),
@@ -257,7 +274,10 @@ describe('bad input on the command line', () => {
       rad('--version'),
       rad('train', ...tiny, '--runs-dir', aFile),
       rad('train', '--resume', mkdtempSync(join(tmpdir(), 'rad-not-a-run-'))),
+      rad('augment', '--show', notes, '--out', join(runsDir, 'notes-gallery.png')),
     ]);
+    expect(notPng.code).toBe(2);
+    expect(notPng.stderr).toBe(`rad: error: image file ${notes} is not a PNG image: expected a PNG file, and it does not start with the PNG signature\n`);
     expect(runsDirFile.code).toBe(2);
     expect(runsDirFile.stderr).toContain(`runs_dir ${aFile}: cannot create the run directory`);
     expect(notARun.code).toBe(2);
