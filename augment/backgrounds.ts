@@ -11,6 +11,7 @@ import type { NdArray } from '../common/ndarray.ts';
 import { zeros } from '../common/ndarray.ts';
 import { readPng } from '../common/png.ts';
 import { Random } from '../common/random.ts';
+import { InputError } from '../common/errors.ts';
 
 type Color = [number, number, number];
 
@@ -142,9 +143,9 @@ export function folderBackgrounds(folder: string, height: number, width: number)
     if (!statSync(folder).isDirectory()) throw new Error('not a directory');
     names = readdirSync(folder).filter((name) => name.toLowerCase().endsWith('.png')).sort();
   } catch (error) {
-    throw new Error(`overlay: backgrounds=${JSON.stringify(folder)} is not a readable folder (${(error as Error).message}); expected 'procedural' or a folder of PNG files`);
+    throw new InputError(`overlay: backgrounds=${JSON.stringify(folder)} is not a readable folder (${(error as Error).message}); expected 'procedural' or a folder of PNG files`);
   }
-  if (names.length === 0) throw new Error(`overlay: the folder ${folder} holds no .png file; expected at least one background image`);
+  if (names.length === 0) throw new InputError(`overlay: the folder ${folder} holds no .png file; expected at least one background image`);
   const bank = zeros('uint8', [names.length, height, width, 3]);
   names.forEach((name, n) => bank.data.set(resizeImage(readPng(join(folder, name)), height, width).data, n * height * width * 3));
   return bank;

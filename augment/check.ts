@@ -4,6 +4,7 @@
  */
 import type { NdArray } from '../common/ndarray.ts';
 import { zeros } from '../common/ndarray.ts';
+import { InputError } from '../common/errors.ts';
 
 /** A pixel batch: uint8, [N, H, W, C] with C = 3k for k stacked RGB frames. */
 export interface PixelShape {
@@ -42,11 +43,11 @@ export function checkStates(name: string, batch: NdArray<'float32'>): { count: n
 export function withDefaults<T extends object>(name: string, defaults: T, given: Partial<T> | undefined): T {
   if (given === undefined || given === null) return { ...defaults };
   if (typeof given !== 'object' || Array.isArray(given)) {
-    throw new Error(`${name}: parameters must be an object, got ${JSON.stringify(given)}`);
+    throw new InputError(`${name}: parameters must be an object, got ${JSON.stringify(given)}`);
   }
   for (const key of Object.keys(given)) {
     if (!(key in defaults)) {
-      throw new Error(`${name}: unknown parameter "${key}"; expected one of: ${Object.keys(defaults).join(', ')}`);
+      throw new InputError(`${name}: unknown parameter "${key}"; expected one of: ${Object.keys(defaults).join(', ')}`);
     }
   }
   const merged = { ...defaults };
@@ -69,7 +70,7 @@ export function checkNumber(
   if (!ok) {
     const kind = integer ? 'an integer' : 'a number';
     const range = high === Infinity ? `>= ${low}` : `in [${low}, ${high}]`;
-    throw new Error(`${name}: parameter ${field}=${JSON.stringify(value)} is not allowed; expected ${kind} ${range}`);
+    throw new InputError(`${name}: parameter ${field}=${JSON.stringify(value)} is not allowed; expected ${kind} ${range}`);
   }
   return value as number;
 }
@@ -80,7 +81,7 @@ export function checkProbability(name: string, field: string, value: unknown): n
 
 export function checkBoolean(name: string, field: string, value: unknown): boolean {
   if (typeof value !== 'boolean') {
-    throw new Error(`${name}: parameter ${field}=${JSON.stringify(value)} is not allowed; expected true or false`);
+    throw new InputError(`${name}: parameter ${field}=${JSON.stringify(value)} is not allowed; expected true or false`);
   }
   return value;
 }

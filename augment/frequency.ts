@@ -19,6 +19,7 @@ import type { Random } from '../common/random.ts';
 import { checkNumber, checkPixels, checkProbability, toByte, withDefaults } from './check.ts';
 import { FFT, fft2d } from './fft.ts';
 import type { ApplyOptions } from './geometric.ts';
+import { InputError } from '../common/errors.ts';
 
 export interface FrequencyParams {
   /** Radial cutoff in cycles per pixel, in (0, sqrt(0.5)]; components below it (except the mean) are removed. */
@@ -32,7 +33,7 @@ export const FREQUENCY_DEFAULTS: FrequencyParams = { cutoff: 0.05, p: 0.5 };
 export function frequencyParams(given?: Partial<FrequencyParams>): FrequencyParams {
   const params = withDefaults('frequency', FREQUENCY_DEFAULTS, given);
   if (!(typeof params.cutoff === 'number' && params.cutoff > 0)) {
-    throw new Error(`frequency: parameter cutoff=${JSON.stringify(params.cutoff)} is not allowed; expected a number in (0, ${Math.SQRT1_2.toFixed(4)}] cycles per pixel`);
+    throw new InputError(`frequency: parameter cutoff=${JSON.stringify(params.cutoff)} is not allowed; expected a number in (0, ${Math.SQRT1_2.toFixed(4)}] cycles per pixel`);
   }
   checkNumber('frequency', 'cutoff', params.cutoff, 0, Math.SQRT1_2);
   checkProbability('frequency', 'p', params.p);

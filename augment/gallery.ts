@@ -8,7 +8,9 @@
 import type { NdArray } from '../common/ndarray.ts';
 import { zeros } from '../common/ndarray.ts';
 import type { Random } from '../common/random.ts';
+import { InputError } from '../common/errors.ts';
 import { parseAugmentations } from './pipeline.ts';
+import { PIXEL_AUGMENTATION_NAMES } from './registry.ts';
 
 /** Pixels between tiles and around the picture. */
 const GAP = 4;
@@ -54,7 +56,7 @@ export function augmentationGallery(
   const rows: { tiles: NdArray<'uint8'>; count: number }[] = [{ tiles: { dtype: 'uint8', shape: [1, height, width, 3], data: image.data }, count: 1 }];
   for (const name of names) {
     const pipeline = parseAugmentations(name, {});
-    if (pipeline.kind === 'state') throw new Error(`augmentationGallery: "${name}" augments state vectors, not images`);
+    if (pipeline.kind === 'state') throw new InputError(`augmentationGallery: "${name}" augments state vectors, not images; expected pixel augmentations: ${PIXEL_AUGMENTATION_NAMES.join(', ')}`);
     const own: Record<string, unknown> = {};
     for (const key of pipeline.names) own[key] = { ...SHOW_EVERY_SAMPLE[key], ...params[key] };
     const configured = parseAugmentations(name, own);

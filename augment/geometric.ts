@@ -11,6 +11,7 @@
 import type { NdArray } from '../common/ndarray.ts';
 import type { Random } from '../common/random.ts';
 import { checkNumber, checkPixels, checkProbability, outputPixels, withDefaults } from './check.ts';
+import { InputError } from '../common/errors.ts';
 
 /** Options every augmentation takes: in evaluation, RAD centres crop/translate and skips the rest. */
 export interface ApplyOptions {
@@ -38,7 +39,7 @@ export function crop(batch: NdArray<'uint8'>, rng: Random, params?: Partial<Crop
   const { count, height, width, channels } = checkPixels('crop', batch);
   const { size } = cropParams(params);
   if (size > Math.min(height, width)) {
-    throw new Error(`crop: parameter size=${size} is larger than the ${height}x${width} input; expected at most ${Math.min(height, width)}`);
+    throw new InputError(`crop: parameter size=${size} is larger than the ${height}x${width} input; expected at most ${Math.min(height, width)}`);
   }
   const out = outputPixels('crop', [count, size, size, channels], batch, options.out);
   const rowBytes = size * channels;
@@ -83,7 +84,7 @@ export function translate(
   const { count, height, width, channels } = checkPixels('translate', batch);
   const { size } = translateParams(params);
   if (size < Math.max(height, width)) {
-    throw new Error(`translate: parameter size=${size} is smaller than the ${height}x${width} input; expected at least ${Math.max(height, width)}`);
+    throw new InputError(`translate: parameter size=${size} is smaller than the ${height}x${width} input; expected at least ${Math.max(height, width)}`);
   }
   const out = outputPixels('translate', [count, size, size, channels], batch, options.out);
   const rowBytes = width * channels;
@@ -251,7 +252,7 @@ function rotateSample(source: Uint8Array, target: Uint8Array, offset: number, si
 /** Every sample turned by k quarter turns counter-clockwise (k any integer). Square images only. */
 export function rotate90(batch: NdArray<'uint8'>, k: number): NdArray<'uint8'> {
   const { count, height, width, channels } = checkPixels('rotate', batch);
-  if (height !== width) throw new Error(`rotate: images must be square, got H=${height}, W=${width}`);
+  if (height !== width) throw new InputError(`rotate: images must be square, got H=${height}, W=${width}`);
   checkNumber('rotate', 'k', k, -Infinity, Infinity, true);
   const turns = ((k % 4) + 4) % 4;
   const target = batch.data.slice();
@@ -276,7 +277,7 @@ export function rotateParams(given?: Partial<RotateParams>): RotateParams {
 export function rotate(batch: NdArray<'uint8'>, rng: Random, params?: Partial<RotateParams>, options: ApplyOptions = {}): NdArray<'uint8'> {
   const { count, height, width, channels } = checkPixels('rotate', batch);
   const { p } = rotateParams(params);
-  if (height !== width) throw new Error(`rotate: images must be square, got H=${height}, W=${width}`);
+  if (height !== width) throw new InputError(`rotate: images must be square, got H=${height}, W=${width}`);
   const target = batch.data.slice();
   if (options.eval) return { dtype: 'uint8', shape: [...batch.shape], data: target };
   const sampleBytes = height * width * channels;
@@ -305,7 +306,7 @@ export function cutoutParams(given?: Partial<CutoutParams>, name = 'cutout'): Cu
 
 function checkCutout(name: string, params: CutoutParams, height: number, width: number): void {
   if (params.max > Math.min(height, width)) {
-    throw new Error(`${name}: parameter max=${params.max} exceeds the ${height}x${width} input; expected at most ${Math.min(height, width)}`);
+    throw new InputError(`${name}: parameter max=${params.max} exceeds the ${height}x${width} input; expected at most ${Math.min(height, width)}`);
   }
 }
 

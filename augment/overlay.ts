@@ -14,6 +14,7 @@ import type { Random } from '../common/random.ts';
 import { backgroundBank } from './backgrounds.ts';
 import { checkNumber, checkPixels, withDefaults } from './check.ts';
 import type { ApplyOptions } from './geometric.ts';
+import { InputError } from '../common/errors.ts';
 
 export interface OverlayParams {
   /** Weight of the background (DMControl-GB: 0.5). */
@@ -30,7 +31,7 @@ export function overlayParams(given?: Partial<OverlayParams>): OverlayParams {
   const params = withDefaults('overlay', { alpha: 0.5, backgrounds: 'procedural', count: 64, seed: 0 }, given);
   checkNumber('overlay', 'alpha', params.alpha, 0, 1);
   if (typeof params.backgrounds !== 'string' || params.backgrounds.length === 0) {
-    throw new Error(`overlay: parameter backgrounds=${JSON.stringify(params.backgrounds)} is not allowed; expected 'procedural' or a folder path`);
+    throw new InputError(`overlay: parameter backgrounds=${JSON.stringify(params.backgrounds)} is not allowed; expected 'procedural' or a folder path`);
   }
   checkNumber('overlay', 'count', params.count, 1, 10_000, true);
   checkNumber('overlay', 'seed', params.seed, 0, 2 ** 32, true);

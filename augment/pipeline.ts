@@ -16,6 +16,7 @@ import type { NdArray } from '../common/ndarray.ts';
 import type { Random } from '../common/random.ts';
 import type { Augmentation, Kind } from './registry.ts';
 import { ALIASES, AUGMENTATIONS, AUGMENTATION_NAMES, findAugmentation } from './registry.ts';
+import { InputError } from '../common/errors.ts';
 
 const IDENTITY_NAMES = new Set(['', 'none', 'no_aug', 'identity']);
 
@@ -49,7 +50,7 @@ function tokenize(spec: string): Augmentation[] {
     }
     if (!match) {
       const joined = /[,+\s]/.test(spec) ? ` (names in a spec are joined with "-", e.g. crop-translate)` : '';
-      throw new Error(`augmentation spec "${spec}": unknown augmentation "${words[start]}"${joined}; valid names: ${validNames()}`);
+      throw new InputError(`augmentation spec "${spec}": unknown augmentation "${words[start]}"${joined}; valid names: ${validNames()}`);
     }
     found.push(match);
     start = end;
@@ -62,14 +63,14 @@ function groupParams(names: Set<string>, params: Record<string, unknown> | undef
   const grouped = new Map<string, Record<string, unknown>>();
   if (params === undefined || params === null) return grouped;
   if (typeof params !== 'object' || Array.isArray(params)) {
-    throw new Error(`augmentation parameters must be an object keyed by augmentation name, got ${JSON.stringify(params)}`);
+    throw new InputError(`augmentation parameters must be an object keyed by augmentation name, got ${JSON.stringify(params)}`);
   }
   for (const [key, value] of Object.entries(params)) {
     const dot = key.indexOf('.');
     const rawName = (dot < 0 ? key : key.slice(0, dot)).replace(/-/g, '_');
     const name = ALIASES[rawName] ?? rawName;
     if (!findAugmentation(name)) {
-      throw new Error(`augmentation parameters: unknown augmentation "${rawName}" in key "${key}"; valid names: ${validNames()}`);
+      throw new InputError(`augmentation parameters: unknown augmentation "${rawName}" in key "${key}"; valid names: ${validNames()}`);
     }
     // Parameters of a known augmentation the spec does not use are ignored, so one
     // preset can carry settings for several specs (`--aug translate` over a crop preset).
@@ -79,7 +80,7 @@ function groupParams(names: Set<string>, params: Record<string, unknown> | undef
       group[key.slice(dot + 1)] = value;
     } else {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new Error(`augmentation parameters: "${key}" must be an object of ${name}'s parameters, got ${JSON.stringify(value)}`);
+        throw new InputError(`augmentation parameters: "${key}" must be an object of ${name}'s parameters, got ${JSON.stringify(value)}`);
       }
       Object.assign(group, value);
     }
@@ -187,14 +188,14 @@ export class Pipeline {
  * use are ignored. Pixel and state augmentations cannot mix.
  */
 export function parseAugmentations(spec: string, params?: Record<string, unknown>): Pipeline {
-  if (typeof spec !== 'string') throw new Error(`augmentation spec must be a string such as "crop-translate", got ${JSON.stringify(spec)}`);
+  if (typeof spec !== 'string') throw new InputError(`augmentation spec must be a string such as "crop-translate", got ${JSON.stringify(spec)}`);
   const normalized = spec.trim().toLowerCase();
   const augmentations = IDENTITY_NAMES.has(normalized) ? [] : tokenize(normalized);
   const grouped = groupParams(new Set(augmentations.map((augmentation) => augmentation.name)), params);
   const kinds = new Set(augmentations.map((augmentation) => augmentation.kind));
   if (kinds.size > 1) {
     const describe = (kind: Kind) => augmentations.filter((a) => a.kind === kind).map((a) => a.name).join(', ');
-    throw new Error(`augmentation spec "${spec}" mixes pixel augmentations (${describe('pixels')}) with state augmentations (${describe('state')}); use one kind`);
+    throw new InputError(`augmentation spec "${spec}" mixes pixel augmentations (${describe('pixels')}) with state augmentations (${describe('state')}); use one kind`);
   }
   return new Pipeline(augmentations.map((augmentation) => ({ augmentation, params: augmentation.params(grouped.get(augmentation.name)) })));
 }

@@ -25,6 +25,7 @@ import {
 } from './geometric.ts';
 import { overlay, overlayParams } from './overlay.ts';
 import { amplitudeScale, amplitudeScaleParams, gaussianNoise, gaussianNoiseParams } from './state.ts';
+import { InputError } from '../common/errors.ts';
 
 export type Kind = 'pixels' | 'state';
 
@@ -52,7 +53,7 @@ type Fn<D extends 'uint8' | 'float32'> = (batch: NdArray<D>, rng: Random, params
 
 function checkPixelShape(name: string, shape: number[]): [number, number, number] {
   if (shape.length !== 3 || shape.some((dim) => !Number.isInteger(dim) || dim < 1) || shape[2] % 3 !== 0) {
-    throw new Error(`${name}: a pixel observation must have shape [H, W, 3k], got [${shape}]`);
+    throw new InputError(`${name}: a pixel observation must have shape [H, W, 3k], got [${shape}]`);
   }
   return shape as [number, number, number];
 }
@@ -90,7 +91,7 @@ function states(name: string, summary: string, pair: PairRule, fn: Fn<'float32'>
     params: (given) => params(given as never) as Record<string, unknown>,
     outputShape: (shape) => {
       if (shape.length !== 1 || !Number.isInteger(shape[0]) || shape[0] < 1) {
-        throw new Error(`${name}: a state observation must have shape [D], got [${shape}]`);
+        throw new InputError(`${name}: a state observation must have shape [D], got [${shape}]`);
       }
       return [...shape];
     },
@@ -101,16 +102,16 @@ function states(name: string, summary: string, pair: PairRule, fn: Fn<'float32'>
 const fitsSquare = (name: string, size: number, shape: number[], relation: 'within' | 'around'): void => {
   const [height, width] = shape;
   if (relation === 'within' && size > Math.min(height, width)) {
-    throw new Error(`${name}: parameter size=${size} does not fit in a ${height}x${width} observation; expected at most ${Math.min(height, width)}`);
+    throw new InputError(`${name}: parameter size=${size} does not fit in a ${height}x${width} observation; expected at most ${Math.min(height, width)}`);
   }
   if (relation === 'around' && size < Math.max(height, width)) {
-    throw new Error(`${name}: parameter size=${size} cannot hold a ${height}x${width} observation; expected at least ${Math.max(height, width)}`);
+    throw new InputError(`${name}: parameter size=${size} cannot hold a ${height}x${width} observation; expected at least ${Math.max(height, width)}`);
   }
 };
 
 const cutoutShape = (name: string) => (shape: [number, number, number], params: { max: number }) => {
   if (params.max > Math.min(shape[0], shape[1])) {
-    throw new Error(`${name}: parameter max=${params.max} exceeds the ${shape[0]}x${shape[1]} observation; expected at most ${Math.min(shape[0], shape[1])}`);
+    throw new InputError(`${name}: parameter max=${params.max} exceeds the ${shape[0]}x${shape[1]} observation; expected at most ${Math.min(shape[0], shape[1])}`);
   }
   return [...shape];
 };
@@ -134,7 +135,7 @@ export const AUGMENTATIONS: readonly Augmentation[] = [
   pixels('grayscale', 'luma to R, G, B with probability p (RAD)', 'independent', grayscale, grayscaleParams),
   pixels('flip', 'horizontal mirror with probability p (RAD)', 'independent', flip, flipParams),
   pixels('rotate', 'turn by 90, 180 or 270 degrees with probability p (RAD)', 'independent', rotate, rotateParams, (shape) => {
-    if (shape[0] !== shape[1]) throw new Error(`rotate: needs square observations, got ${shape[0]}x${shape[1]}`);
+    if (shape[0] !== shape[1]) throw new InputError(`rotate: needs square observations, got ${shape[0]}x${shape[1]}`);
     return [...shape];
   }),
   pixels('rand_conv', 'random 3x3 conv, 3 to 3 channels, per sample (RAD)', 'independent', randomConv, randomConvParams),

@@ -1,3 +1,4 @@
+import { InputError } from '../../common/errors.ts';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../common/random.ts';
 import { decodePng, encodePng } from '../../common/png.ts';
@@ -31,6 +32,9 @@ describe('augmentationGallery', () => {
     const frame = { dtype: 'uint8' as const, shape: [100, 100, 3], data: new Uint8Array(30000) };
     expect(() => augmentationGallery(frame, ['blur'], new Random(1))).toThrow(/unknown augmentation "blur"/);
     expect(() => augmentationGallery(frame, ['amplitude_scale'], new Random(1))).toThrow(/state vectors/);
+    // What `rad augment --aug` was given: bad input (exit code 2).
+    expect(() => augmentationGallery(frame, ['blur'], new Random(1))).toThrow(InputError);
+    expect(() => augmentationGallery(frame, ['amplitude_scale'], new Random(1))).toThrow(InputError);
     expect(() => augmentationGallery({ ...frame, shape: [100, 100, 9] }, ['crop'], new Random(1))).toThrow(/\[H, W, 3\]/);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../common/errors.ts';
 import { zeros } from '../../common/ndarray.ts';
 import { Random } from '../../common/random.ts';
 import { AUGMENTATION_NAMES, listAugmentations, parseAugmentations } from '../../augment/index.ts';
@@ -39,6 +40,22 @@ describe('parseAugmentations', () => {
     expect(() => parseAugmentations('crop').outputShape([64, 64, 3])).toThrow(/crop: parameter size=84 does not fit in a 64x64 observation/);
     expect(() => parseAugmentations('rotate').outputShape([84, 90, 3])).toThrow(/square/);
     expect(() => parseAugmentations('crop').outputShape([100, 100, 4])).toThrow(/\[H, W, 3k\], got \[100,100,4\]/);
+  });
+
+  it('throws what a user wrote wrong (spec, parameters, a size that does not fit) as bad input: InputError, exit code 2 in rad', () => {
+    const bad = [
+      () => parseAugmentations('crop-blur'),
+      () => parseAugmentations('crop', { crop: { size: 0 } }),
+      () => parseAugmentations('cutout', { cutout: { maximum: 3 } }),
+      () => parseAugmentations('crop', { blur: { sigma: 1 } }),
+      () => parseAugmentations('crop', ['size'] as never),
+      () => parseAugmentations('crop-amplitude_scale'),
+      () => parseAugmentations('frequency', { frequency: { cutoff: 0.9 } }),
+      () => parseAugmentations('overlay', { overlay: { backgrounds: 7 } }),
+      () => parseAugmentations('crop').outputShape([64, 64, 3]),
+      () => parseAugmentations('rotate').outputShape([84, 90, 3]),
+    ];
+    for (const call of bad) expect(call).toThrow(InputError);
   });
 });
 
