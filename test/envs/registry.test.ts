@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../common/errors.ts';
 import type { Box, Env } from '../../envs/core.ts';
 import { makeEnv, registerEnvFamily, resolveEnvOptions } from '../../envs/registry.ts';
 import { CounterEnv } from './counter_env.ts';
@@ -24,5 +25,23 @@ describe('registry', () => {
     expect(() => resolveEnvOptions('counter:3', { frameStack: 0 })).toThrow(/frameStack must be a positive integer, got 0/);
     expect(() => resolveEnvOptions('counter:3', { from: 'rgb' as 'pixels' })).toThrow(/'pixels' or 'states', got "rgb"/);
     expect(resolveEnvOptions('counter:3').actionRepeat).toBe(2);
+  });
+
+  it('throws InputError (exit code 2) for each bad option, naming it, the value got and what is expected', async () => {
+    const cases: [Parameters<typeof resolveEnvOptions>[1], string][] = [
+      [{ renderSize: 0 }, 'makeEnv: renderSize must be a positive integer, got 0'],
+      [{ renderSize: 8.5 }, 'makeEnv: renderSize must be a positive integer, got 8.5'],
+      [{ frameStack: -1 }, 'makeEnv: frameStack must be a positive integer, got -1'],
+      [{ actionRepeat: '3' as unknown as number }, 'makeEnv: actionRepeat must be a positive integer, got "3"'],
+      [{ from: 'rgb' as 'pixels' }, `makeEnv: from must be 'pixels' or 'states', got "rgb"`],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => resolveEnvOptions('counter:3', options)).toThrow(InputError);
+      expect(() => resolveEnvOptions('counter:3', options)).toThrow(message);
+      await expect(makeEnv('counter:3', options)).rejects.toThrow(InputError);
+    }
+    expect(() => resolveEnvOptions('nope:thing')).toThrow(InputError);
+    expect(() => resolveEnvOptions('counter:')).toThrow(InputError);
+    expect(() => resolveEnvOptions('counter:3', { appearance: 'color_hard' })).toThrow(InputError);
   });
 });
