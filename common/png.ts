@@ -83,16 +83,21 @@ export function readPng(path: string): NdArray<'uint8'> {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new InputError(`readPng: cannot read ${path} (${(error as Error).message})`);
+    throw new InputError(`image file ${path} cannot be read (${(error as Error).message}): expected a readable PNG file`);
   }
   // pngjs's own words for a file of another kind ("There are some read requests waitng on
   // finished stream") say nothing to a person; the signature says which case it is.
   if (!bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
     throw new InputError(`image file ${path} is not a PNG image: expected a PNG file, and it does not start with the PNG signature`);
   }
+  let image: NdArray<'uint8'>;
   try {
-    return decodePng(bytes);
+    image = decodePng(bytes);
   } catch (error) {
     throw new InputError(`image file ${path} is a damaged PNG image: expected a complete PNG file (${(error as Error).message})`);
   }
+  // pngjs decodes a header of zero width or height (which PNG forbids) into an image with no pixels.
+  const [height, width] = image.shape;
+  if (height < 1 || width < 1) throw new InputError(`image file ${path} is ${width}x${height} pixels: expected a PNG image of at least 1x1 pixels`);
+  return image;
 }

@@ -18,10 +18,11 @@
  * it to the renderer (`renderer.setAppearance`); training and evaluation keep
  * separate streams, so they see different draws.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { InputError } from '../../common/errors.ts';
+import type { NdArray } from '../../common/ndarray.ts';
+import { readPng } from '../../common/png.ts';
 import type { Random } from '../../common/random.ts';
 
 export type Rgb = [number, number, number];
@@ -203,13 +204,14 @@ export function proceduralBackground(hard: boolean, rng: Random): Background {
 
 /** Background frames from a folder of PNG files (sorted by name), resized to the render size, looped. */
 export function folderBackground(folder: string, coversFloor: boolean, rng: Random): Background {
+  const expected = 'expected a folder of PNG frames for the video appearances';
   let files: string[];
   try {
     files = readdirSync(folder).filter((name) => name.toLowerCase().endsWith('.png')).sort();
   } catch (error) {
-    throw new Error(`appearance: cannot read the video folder ${folder} (${(error as Error).message})`);
+    throw new InputError(`appearanceFolder ${folder} cannot be read as a folder (${(error as Error).message}); ${expected}`);
   }
-  if (files.length === 0) throw new Error(`appearance: the video folder ${folder} holds no .png frames`);
+  if (files.length === 0) throw new InputError(`appearanceFolder ${folder} holds no .png file; ${expected}`);
   const start = rng.int(files.length);
   const cache = new Map<string, Uint8Array>();
   return {
@@ -219,23 +221,22 @@ export function folderBackground(folder: string, coversFloor: boolean, rng: Rand
       const key = `${file}:${width}x${height}`;
       const cached = cache.get(key);
       if (cached) return cached;
-      let png: PNG;
+      let image: NdArray<'uint8'>;
       try {
-        png = PNG.sync.read(readFileSync(join(folder, file)));
+        image = readPng(join(folder, file));
       } catch (error) {
-        throw new Error(`appearance: cannot decode video frame ${join(folder, file)} as PNG (${(error as Error).message})`);
+        // readPng's message names the file, what is wrong with it and what was expected.
+        throw new InputError(`appearanceFolder ${folder}: ${(error as Error).message}`);
       }
+      const [sourceHeight, sourceWidth] = image.shape;
       const out = new Uint8Array(width * height * 3);
       // Nearest-neighbour resize to the render size.
       for (let y = 0; y < height; y++) {
-        const sourceRow = Math.min(png.height - 1, Math.floor(((y + 0.5) * png.height) / height));
+        const sourceRow = Math.min(sourceHeight - 1, Math.floor(((y + 0.5) * sourceHeight) / height));
         for (let x = 0; x < width; x++) {
-          const sourceColumn = Math.min(png.width - 1, Math.floor(((x + 0.5) * png.width) / width));
-          const source = 4 * (sourceRow * png.width + sourceColumn);
-          const target = 3 * (y * width + x);
-          out[target] = png.data[source];
-          out[target + 1] = png.data[source + 1];
-          out[target + 2] = png.data[source + 2];
+          const sourceColumn = Math.min(sourceWidth - 1, Math.floor(((x + 0.5) * sourceWidth) / width));
+          const source = 3 * (sourceRow * sourceWidth + sourceColumn);
+          out.set(image.data.subarray(source, source + 3), 3 * (y * width + x));
         }
       }
       if (cache.size > 512) cache.clear();

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../common/errors.ts';
 import { zeros } from '../../common/ndarray.ts';
@@ -46,13 +47,17 @@ describe('png', () => {
     expect(() => encodePng(zeros('uint8', [4, 4, 2]))).toThrow(/\[H, W, 3\] or \[H, W, 4\].*\[4,4,2\]/);
     expect(() => encodePng(zeros('float32', [4, 4, 3]) as never)).toThrow(/uint8.*float32/);
     expect(() => decodePng(Buffer.from('not a png at all'))).toThrow(/not a readable PNG/);
-    expect(() => readPng(join(folder, 'missing.png'))).toThrow(/missing\.png/);
+    expect(() => readPng(join(folder, 'missing.png'))).toThrow(InputError);
+    expect(() => readPng(join(folder, 'missing.png'))).toThrow(/^image file .*missing\.png cannot be read \(ENOENT[^)]*\): expected a readable PNG file$/);
     writeFileSync(join(folder, 'text.png'), 'not a png');
     // A file of another kind is named as such, not in pngjs's words; a PNG cut short is named damaged.
     expect(() => readPng(join(folder, 'text.png'))).toThrow(InputError);
     expect(() => readPng(join(folder, 'text.png'))).toThrow(/^image file .*text\.png is not a PNG image: expected a PNG file, and it does not start with the PNG signature$/);
     writeFileSync(join(folder, 'cut.png'), encodePng(gradient(4, 4, 3)).subarray(0, 20));
     expect(() => readPng(join(folder, 'cut.png'))).toThrow(/^image file .*cut\.png is a damaged PNG image: expected a complete PNG file \(/);
+    // pngjs decodes a zero width (which PNG forbids) into an image with no pixels.
+    writeFileSync(join(folder, 'thin.png'), PNG.sync.write(new PNG({ width: 0, height: 3 })));
+    expect(() => readPng(join(folder, 'thin.png'))).toThrow(/^image file .*thin\.png is 0x3 pixels: expected a PNG image of at least 1x1 pixels$/);
     expect(() => writePng(join(folder, 'frame.txt'), zeros('uint8', [2, 2, 3]))).toThrow(/frame\.txt: expected a name ending in \.png/);
     expect(existsSync(join(folder, 'frame.txt'))).toBe(false);
   });

@@ -3,11 +3,12 @@
  * renderer shows for each (colours on sky, floor and body; a moving background
  * on the sky, and on the floor for video_hard; frames from a folder).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../../../common/errors.ts';
 import { Random } from '../../../../common/random.ts';
 import { DEFAULT_COLOURS, drawAppearance, EASY_COLOUR_SHIFT, type Rgb } from '../../../../envs/dmc/appearance.ts';
 import { createRenderer } from '../../../../envs/dmc/render/renderer.ts';
@@ -64,7 +65,43 @@ describe('drawAppearance', () => {
 
   it('rejects an unknown mode or an unreadable video folder', () => {
     expect(() => drawAppearance('colour_hard' as never, Random.derive(0, 'a'))).toThrow(/mode must be one of default, color_easy, color_hard, video_easy, video_hard; got "colour_hard"/);
-    expect(() => drawAppearance('video_easy', Random.derive(0, 'a'), { videoFolder: '/nonexistent/frames' })).toThrow(/cannot read the video folder \/nonexistent\/frames/);
+    expect(() => drawAppearance('video_easy', Random.derive(0, 'a'), { videoFolder: '/nonexistent/frames' })).toThrow(InputError);
+    expect(() => drawAppearance('video_easy', Random.derive(0, 'a'), { videoFolder: '/nonexistent/frames' })).toThrow(
+      /^appearanceFolder \/nonexistent\/frames cannot be read as a folder \(ENOENT[^)]*\); expected a folder of PNG frames for the video appearances$/,
+    );
+  });
+
+  it('throws InputError naming the folder, the file and what is expected for a bad appearanceFolder or frame', () => {
+    const base = mkdtempSync(join(tmpdir(), 'rad-bad-frames-'));
+    try {
+      const draw = (videoFolder: string) => drawAppearance('video_hard', Random.derive(0, 'a'), { videoFolder });
+      writeFileSync(join(base, 'notes.txt'), 'not a folder');
+      expect(() => draw(join(base, 'notes.txt'))).toThrow(InputError);
+      expect(() => draw(join(base, 'notes.txt'))).toThrow(`appearanceFolder ${join(base, 'notes.txt')} cannot be read as a folder (ENOTDIR`);
+      expect(() => draw(base)).toThrow(InputError); // a .txt file only
+      expect(() => draw(base)).toThrow(`appearanceFolder ${base} holds no .png file; expected a folder of PNG frames for the video appearances`);
+      // Frames are read when shown: each bad one is an InputError with one prefix over readPng's own message.
+      const frames: [string, Buffer, string][] = [
+        ['text.png', Buffer.from('hello'), 'is not a PNG image: expected a PNG file, and it does not start with the PNG signature'],
+        ['cut.png', PNG.sync.write(new PNG({ width: 4, height: 4 })).subarray(0, 40), 'is a damaged PNG image: expected a complete PNG file ('],
+        ['empty.png', PNG.sync.write(new PNG({ width: 0, height: 4 })), 'is 0x4 pixels: expected a PNG image of at least 1x1 pixels'],
+      ];
+      for (const [name, bytes, problem] of frames) {
+        const folder = join(base, name.replace('.png', ''));
+        mkdirSync(folder);
+        writeFileSync(join(folder, name), bytes);
+        const background = draw(folder).background!;
+        expect(() => background.frame(0, 8, 8)).toThrow(InputError);
+        expect(() => background.frame(0, 8, 8)).toThrow(`appearanceFolder ${folder}: image file ${join(folder, name)} ${problem}`);
+      }
+      mkdirSync(join(base, 'unreadable'));
+      mkdirSync(join(base, 'unreadable', 'dir.png')); // a folder named like a frame
+      expect(() => draw(join(base, 'unreadable')).background!.frame(0, 8, 8)).toThrow(
+        new RegExp(`^appearanceFolder ${join(base, 'unreadable')}: image file ${join(base, 'unreadable', 'dir.png')} cannot be read \\(EISDIR[^)]*\\): expected a readable PNG file$`),
+      );
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 
