@@ -114,8 +114,9 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
   if (!resuming && !inputConfig) throw new Error('train: give a config or a run directory to resume');
   if (resuming && !existsSync(join(options.resumeDir!, runFiles.config))) throw new ConfigError(`--resume ${options.resumeDir}: no ${runFiles.config} there; is it a run directory?`);
   const config = resuming ? readConfigFile(join(options.resumeDir!, runFiles.config)) : inputConfig!;
-  // result.json is written last, and only by a completed run: resuming one has nothing to do, and
-  // going on would rewrite its final checkpoint and log a second 'done'.
+  // result.json is written last (after the final checkpoint and the 'done' event), and only by a
+  // completed run: resuming one has nothing to do, and going on would rewrite its final checkpoint
+  // and log a second 'done'.
   if (resuming && existsSync(join(options.resumeDir!, runFiles.result))) {
     const saved = readJson(join(options.resumeDir!, runFiles.result)) as RunResult;
     return { ...saved, runDir: options.resumeDir!, config, alreadyComplete: true };
@@ -171,7 +172,9 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
   // No step is logged twice: rows written after the checkpoint by the killed process go.
   truncateCsv(join(runDir, runFiles.train), state.envStep);
   truncateCsv(join(runDir, runFiles.eval), state.envStep);
-  truncateJsonl(join(runDir, runFiles.events), state.envStep);
+  // A 'done' without result.json was logged by a process killed while finishing (closing the envs):
+  // the end is redone below and logs its own 'done'.
+  truncateJsonl(join(runDir, runFiles.events), state.envStep, ['done']);
 
   const progress = options.stdout === null ? null : new ProgressSink({ totalEnvSteps: config.env_steps, stream: options.stdout });
   const sinks: Sink[] = [new CsvSink(runDir), new JsonlSink(runDir)];

@@ -29,15 +29,16 @@ export class JsonlSink implements Sink {
   }
 }
 
-/** Keeps the complete lines logged at or before `maxEnvStep` (resume). */
-export function truncateJsonl(path: string, maxEnvStep: number): void {
+/** Keeps the complete lines logged at or before `maxEnvStep` (resume), except events whose message is in `dropEvents`. */
+export function truncateJsonl(path: string, maxEnvStep: number, dropEvents: readonly string[] = []): void {
   if (!existsSync(path)) return;
   const kept: string[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line) continue;
     try {
-      const parsed = JSON.parse(line) as { env_step?: number };
-      if ((parsed.env_step ?? 0) <= maxEnvStep) kept.push(line);
+      const parsed = JSON.parse(line) as { env_step?: number; kind?: string; message?: string };
+      const dropped = parsed.kind === 'event' && dropEvents.includes(parsed.message ?? '');
+      if ((parsed.env_step ?? 0) <= maxEnvStep && !dropped) kept.push(line);
     } catch {
       // a line torn by a kill
     }

@@ -10,7 +10,7 @@
  *   and envs work on it; bad flags are clear errors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,25 @@ describe('rad train end to end', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(`rad train: the run in ${dirB} is already complete at 80 env steps (40 agent steps); nothing to resume\n`);
     expect(files(dirB)).toEqual(before);
+  }, 60_000);
+
+  it("resuming a run killed between its 'done' event and result.json finishes it with one 'done'", async () => {
+    // The files such a kill leaves: everything of a completed run but result.json.
+    const dirE = join(runsDir, 'e');
+    cpSync(dirB, dirE, { recursive: true });
+    rmSync(join(dirE, 'result.json'));
+    const events = () => readJsonl(join(dirE, 'events.jsonl')).filter((line) => line.kind === 'event').map((line) => `${line.message}@${line.env_step}`);
+    expect(events().slice(-2)).toEqual(['checkpoint@80', 'done@80']);
+    const again = await rad('train', '--resume', dirE);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(events().slice(-4)).toEqual(['checkpoint@80', 'resume@80', 'checkpoint@80', 'done@80']);
+    expect(events().filter((event) => event.startsWith('done'))).toHaveLength(1);
+    expect(readFileSync(join(dirE, 'eval.csv'), 'utf8')).toBe(readFileSync(join(dirB, 'eval.csv'), 'utf8'));
+    expect(readFileSync(join(dirE, 'train.csv'), 'utf8')).toBe(readFileSync(join(dirB, 'train.csv'), 'utf8'));
+    const result = JSON.parse(readFileSync(join(dirE, 'result.json'), 'utf8'));
+    const original = JSON.parse(readFileSync(join(dirB, 'result.json'), 'utf8'));
+    expect({ ...result, runDir: undefined, seconds: undefined }).toEqual({ ...original, runDir: undefined, seconds: undefined });
   }, 60_000);
 });
 

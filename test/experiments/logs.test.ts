@@ -46,6 +46,12 @@ describe('CSV and JSONL sinks', () => {
     truncateJsonl(jsonl.path, 80);
     expect(readJsonl(jsonl.path).map((line) => line.env_step)).toEqual([40, 80]);
     expect(readFileSync(jsonl.path, 'utf8').endsWith('\n')).toBe(true);
+    // Resume drops a 'done' event (its end is redone); other records with the same message stay.
+    jsonl.write({ ...record('event', 20, {}), message: 'checkpoint' });
+    jsonl.write({ ...record('event', 20, {}), message: 'done' });
+    jsonl.write({ ...record('train', 20, {}), message: 'done' });
+    truncateJsonl(jsonl.path, 80, ['done']);
+    expect(readJsonl(jsonl.path).map((line) => `${line.kind}:${line.message}`)).toEqual(['train:m', 'train:m', 'event:checkpoint', 'train:done']);
   });
 });
 
