@@ -49,8 +49,11 @@ function tokenize(spec: string): Augmentation[] {
       if (match) break;
     }
     if (!match) {
+      // Named as written up to the next '-': "state_noise", not its first word "state".
+      const offset = words.slice(0, start).reduce((sum, word) => sum + word.length + 1, 0);
+      const unknown = spec.slice(offset).split('-')[0];
       const joined = /[,+\s]/.test(spec) ? ` (names in a spec are joined with "-", e.g. crop-translate)` : '';
-      throw new InputError(`augmentation spec "${spec}": unknown augmentation "${words[start]}"${joined}; valid names: ${validNames()}`);
+      throw new InputError(`augmentation spec "${spec}": unknown augmentation "${unknown}"${joined}; valid names: ${validNames()}`);
     }
     found.push(match);
     start = end;

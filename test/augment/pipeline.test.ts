@@ -17,6 +17,9 @@ describe('parseAugmentations', () => {
 
   it('names an unknown augmentation and lists the valid ones', () => {
     expect(() => parseAugmentations('crop-blur')).toThrow(/unknown augmentation "blur"; valid names: crop, translate, shift, cutout/);
+    // A multi-word name is named whole, not by its first word.
+    expect(() => parseAugmentations('crop-state_noise')).toThrow(/unknown augmentation "state_noise"; valid/);
+    expect(() => parseAugmentations('crop_blur-translate')).toThrow(/unknown augmentation "blur"; valid/);
     // A list written with commas gets the separator named.
     expect(() => parseAugmentations('crop,translate')).toThrow(/unknown augmentation "crop,translate" \(names in a spec are joined with "-", e.g. crop-translate\)/);
   });
