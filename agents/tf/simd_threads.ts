@@ -34,6 +34,8 @@ interface KernelWorker {
   control: Int32Array;
   port: MessagePort;
   request: number;
+  /** Set by the worker's 'exit' event (between jobs: the main thread blocks during one). */
+  exitCode: number | null;
 }
 
 /**
@@ -95,9 +97,13 @@ async function startWorker(memory: WebAssembly.Memory, nextChunk: SharedArrayBuf
     throw error;
   });
   worker.removeAllListeners();
-  // After start-up a worker error can only surface as a failed job.
+  const kernelWorker: KernelWorker = { worker, control: new Int32Array(control), port: channel.port1, request: 0, exitCode: null };
+  // After start-up a worker error surfaces as a failed job, or as its exit, seen before the next job.
   worker.on('error', () => {});
-  return { worker, control: new Int32Array(control), port: channel.port1, request: 0 };
+  worker.on('exit', (code) => {
+    kernelWorker.exitCode = code;
+  });
+  return kernelWorker;
 }
 
 export class SimdThreads {
@@ -199,6 +205,12 @@ export class SimdThreads {
    */
   runChunks(simd: SimdKernels, chunks: KernelCall[][]): void {
     if (this.closed) throw new Error('SimdThreads: used after close()');
+    // A job sent to a worker that has exited would wait out JOB_TIMEOUT_MS for nothing.
+    const exited = this.workers.find((worker) => worker.exitCode !== null);
+    if (exited) {
+      this.closed = true;
+      throw new Error(`SIMD worker exited with code ${exited.exitCode} between jobs; the worker threads are stopped`);
+    }
     this.splitRuns += 1;
     const dispatched: KernelWorker[] = [];
     try {

@@ -77,6 +77,21 @@ async function oneThenTwoThreads<T>(run: () => T): Promise<{ single: T; twice: [
   return result;
 }
 
+/**
+ * A SimdThreads of two on the one-thread wasm backend, with operands a [rows, inner]
+ * and b [inner, columns] of a product to split (`run` takes the infos).
+ */
+async function twoThreadsAndProduct(rows: number, inner: number, columns: number) {
+  await setupBackend('wasm', { threads: 1 });
+  const backend = tf.backend() as unknown as BackendWasm;
+  const math = new WasmConvMath(backend, tf.getKernel('Conv2D', 'wasm')!.kernelFunc as unknown as KernelFunction);
+  const threads = await SimdThreads.start(2, wasmMemory(backend));
+  const a = tf.randomNormal([rows, inner]);
+  const b = tf.randomNormal([inner, columns]);
+  const [aInfo, bInfo] = [a, b].map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+  return { backend, math, threads, a, b, aInfo, bInfo };
+}
+
 describe('wasm convs on two threads', () => {
   it('match one thread, repeat exactly, and leak nothing', async () => {
     const rng = Random.derive(7, 'conv-threads');
@@ -149,13 +164,7 @@ describe('wasm convs on two threads', () => {
   });
 
   it('run any number of chunks, from the thread count to the batch size, with the results of one thread', async () => {
-    await setupBackend('wasm', { threads: 1 });
-    const backend = tf.backend() as unknown as BackendWasm;
-    const math = new WasmConvMath(backend, tf.getKernel('Conv2D', 'wasm')!.kernelFunc as unknown as KernelFunction);
-    const threads = await SimdThreads.start(2, wasmMemory(backend));
-    const a = tf.randomNormal([37, 64]);
-    const b = tf.randomNormal([64, 24]);
-    const [aInfo, bInfo] = [a, b].map((t) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }));
+    const { backend, math, threads, a, b, aInfo, bInfo } = await twoThreadsAndProduct(37, 64, 24);
     try {
       const single = math.simd().matMul(aInfo, bInfo, false, false);
       const buffers = backend.numDataIds();
@@ -171,6 +180,24 @@ describe('wasm convs on two threads', () => {
         );
       }
       math.free(single);
+    } finally {
+      await threads.close();
+      tf.dispose([a, b]);
+    }
+  });
+
+  it('refuse a job at once, naming the exit, when a worker has died since the last one', async () => {
+    const { math, threads, a, b, aInfo, bInfo } = await twoThreadsAndProduct(8, 16, 4);
+    try {
+      // Killed from outside between jobs; before, the next job waited out the 10-minute job timeout.
+      const worker = (threads as unknown as { workers: { worker: import('node:worker_threads').Worker }[] }).workers[0].worker;
+      await new Promise((resolve) => {
+        worker.once('exit', resolve);
+        void worker.terminate();
+      });
+      const job = () => threads.run(math, { a: aInfo }, (slices, out) => math.simd().matMul(slices.a, bInfo, false, false, out), (count) => [count, 4], 'concat');
+      expect(job).toThrow(/SIMD worker exited with code 1 between jobs; the worker threads are stopped/);
+      expect(job).toThrow(/used after close/);
     } finally {
       await threads.close();
       tf.dispose([a, b]);
