@@ -5,13 +5,11 @@
  * checkerboards, soft blobs), the same bank for the same seed and size. A user may
  * point to a folder of PNG files instead; each is resized to the frame size.
  */
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NdArray } from '../common/ndarray.ts';
 import { zeros } from '../common/ndarray.ts';
-import { readPng } from '../common/png.ts';
+import { pngFilesIn, readPng } from '../common/png.ts';
 import { Random } from '../common/random.ts';
-import { InputError } from '../common/errors.ts';
 
 type Color = [number, number, number];
 
@@ -138,14 +136,7 @@ export function resizeImage(image: NdArray<'uint8'>, height: number, width: numb
 
 /** Every PNG in `folder` (sorted by name, not recursive), resized to [H, W]: [count, H, W, 3]. */
 export function folderBackgrounds(folder: string, height: number, width: number): NdArray<'uint8'> {
-  let names: string[];
-  try {
-    if (!statSync(folder).isDirectory()) throw new Error('not a directory');
-    names = readdirSync(folder).filter((name) => name.toLowerCase().endsWith('.png')).sort();
-  } catch (error) {
-    throw new InputError(`overlay: backgrounds=${JSON.stringify(folder)} is not a readable folder (${(error as Error).message}); expected 'procedural' or a folder of PNG files`);
-  }
-  if (names.length === 0) throw new InputError(`overlay: the folder ${folder} holds no .png file; expected at least one background image`);
+  const names = pngFilesIn(folder, `overlay: backgrounds=${JSON.stringify(folder)}`, "expected 'procedural' or a folder of PNG files");
   const bank = zeros('uint8', [names.length, height, width, 3]);
   names.forEach((name, n) => bank.data.set(resizeImage(readPng(join(folder, name)), height, width).data, n * height * width * 3));
   return bank;

@@ -3,7 +3,7 @@
  * [H, W, 4] (RGBA), through pngjs. Small on purpose: the renderer, the CLI
  * (`rad augment --show`) and the augmentation gallery all go through here.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { PNG } from 'pngjs';
 import { InputError } from './errors.ts';
@@ -100,4 +100,21 @@ export function readPng(path: string): NdArray<'uint8'> {
   const [height, width] = image.shape;
   if (height < 1 || width < 1) throw new InputError(`image file ${path} is ${width}x${height} pixels: expected a PNG image of at least 1x1 pixels`);
   return image;
+}
+
+/**
+ * The names of the .png files in `folder`, sorted (not recursive): the frames or
+ * backgrounds a user points to. `what` names the folder in errors (e.g.
+ * "appearanceFolder /x") and `expected` says what it should hold; a folder that
+ * cannot be read, or holds no PNG, is an InputError.
+ */
+export function pngFilesIn(folder: string, what: string, expected: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder).filter((name) => name.toLowerCase().endsWith('.png')).sort();
+  } catch (error) {
+    throw new InputError(`${what} is not a readable folder (${(error as Error).message}); ${expected}`);
+  }
+  if (names.length === 0) throw new InputError(`${what} holds no .png file; ${expected}`);
+  return names;
 }

@@ -18,11 +18,10 @@
  * it to the renderer (`renderer.setAppearance`); training and evaluation keep
  * separate streams, so they see different draws.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../common/errors.ts';
 import type { NdArray } from '../../common/ndarray.ts';
-import { readPng } from '../../common/png.ts';
+import { pngFilesIn, readPng } from '../../common/png.ts';
 import type { Random } from '../../common/random.ts';
 
 export type Rgb = [number, number, number];
@@ -204,14 +203,7 @@ export function proceduralBackground(hard: boolean, rng: Random): Background {
 
 /** Background frames from a folder of PNG files (sorted by name), resized to the render size, looped. */
 export function folderBackground(folder: string, coversFloor: boolean, rng: Random): Background {
-  const expected = 'expected a folder of PNG frames for the video appearances';
-  let files: string[];
-  try {
-    files = readdirSync(folder).filter((name) => name.toLowerCase().endsWith('.png')).sort();
-  } catch (error) {
-    throw new InputError(`appearanceFolder ${folder} cannot be read as a folder (${(error as Error).message}); ${expected}`);
-  }
-  if (files.length === 0) throw new InputError(`appearanceFolder ${folder} holds no .png file; ${expected}`);
+  const files = pngFilesIn(folder, `appearanceFolder ${folder}`, 'expected a folder of PNG frames for the video appearances');
   const start = rng.int(files.length);
   const cache = new Map<string, Uint8Array>();
   return {
@@ -236,7 +228,10 @@ export function folderBackground(folder: string, coversFloor: boolean, rng: Rand
         for (let x = 0; x < width; x++) {
           const sourceColumn = Math.min(sourceWidth - 1, Math.floor(((x + 0.5) * sourceWidth) / width));
           const source = 3 * (sourceRow * sourceWidth + sourceColumn);
-          out.set(image.data.subarray(source, source + 3), 3 * (y * width + x));
+          const target = 3 * (y * width + x);
+          out[target] = image.data[source];
+          out[target + 1] = image.data[source + 1];
+          out[target + 2] = image.data[source + 2];
         }
       }
       if (cache.size > 512) cache.clear();

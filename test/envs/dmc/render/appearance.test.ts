@@ -67,7 +67,7 @@ describe('drawAppearance', () => {
     expect(() => drawAppearance('colour_hard' as never, Random.derive(0, 'a'))).toThrow(/mode must be one of default, color_easy, color_hard, video_easy, video_hard; got "colour_hard"/);
     expect(() => drawAppearance('video_easy', Random.derive(0, 'a'), { videoFolder: '/nonexistent/frames' })).toThrow(InputError);
     expect(() => drawAppearance('video_easy', Random.derive(0, 'a'), { videoFolder: '/nonexistent/frames' })).toThrow(
-      /^appearanceFolder \/nonexistent\/frames cannot be read as a folder \(ENOENT[^)]*\); expected a folder of PNG frames for the video appearances$/,
+      /^appearanceFolder \/nonexistent\/frames is not a readable folder \(ENOENT[^)]*\); expected a folder of PNG frames for the video appearances$/,
     );
   });
 
@@ -77,7 +77,7 @@ describe('drawAppearance', () => {
       const draw = (videoFolder: string) => drawAppearance('video_hard', Random.derive(0, 'a'), { videoFolder });
       writeFileSync(join(base, 'notes.txt'), 'not a folder');
       expect(() => draw(join(base, 'notes.txt'))).toThrow(InputError);
-      expect(() => draw(join(base, 'notes.txt'))).toThrow(`appearanceFolder ${join(base, 'notes.txt')} cannot be read as a folder (ENOTDIR`);
+      expect(() => draw(join(base, 'notes.txt'))).toThrow(`appearanceFolder ${join(base, 'notes.txt')} is not a readable folder (ENOTDIR`);
       expect(() => draw(base)).toThrow(InputError); // a .txt file only
       expect(() => draw(base)).toThrow(`appearanceFolder ${base} holds no .png file; expected a folder of PNG frames for the video appearances`);
       // Frames are read when shown: each bad one is an InputError with one prefix over readPng's own message.
