@@ -9,3 +9,8 @@ export class InputError extends Error {
     this.name = 'InputError';
   }
 }
+
+/** A value as an error message shows it: strings quoted, so that "3" reads apart from 3; numbers as numbers (NaN, not JSON's null). */
+export function showValue(value: unknown): string {
+  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+}

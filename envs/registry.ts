@@ -13,7 +13,7 @@ import { ActionRepeat, DMC_ACTION_REPEAT } from './wrappers/action_repeat.ts';
 import { EpisodeStatistics } from './wrappers/episode_statistics.ts';
 import { FrameStack } from './wrappers/frame_stack.ts';
 import { PixelObservation } from './wrappers/pixel_observation.ts';
-import { InputError } from '../common/errors.ts';
+import { InputError, showValue } from '../common/errors.ts';
 
 export interface MakeEnvOptions {
   /** 'pixels' (rendered RGB frames, stacked) or 'states' (the env's state vector). */
@@ -73,13 +73,8 @@ function splitId(id: string): [string, string, EnvFamily] {
   return [prefix, name, family];
 }
 
-/** A value as a message shows it: strings quoted, so that "3" (a string) reads apart from 3. */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
 function positiveInteger(value: unknown, key: string): number {
-  if (!Number.isInteger(value) || (value as number) < 1) throw new InputError(`makeEnv: ${key} must be a positive integer, got ${shown(value)}`);
+  if (!Number.isInteger(value) || (value as number) < 1) throw new InputError(`makeEnv: ${key} must be a positive integer, got ${showValue(value)}`);
   return value as number;
 }
 
@@ -87,7 +82,7 @@ function positiveInteger(value: unknown, key: string): number {
 export function resolveEnvOptions(id: string, options: MakeEnvOptions = {}): ResolvedEnvOptions {
   const [prefix, name, family] = splitId(id);
   const from = options.from ?? 'pixels';
-  if (from !== 'pixels' && from !== 'states') throw new InputError(`makeEnv: from must be 'pixels' or 'states', got ${shown(from)}`);
+  if (from !== 'pixels' && from !== 'states') throw new InputError(`makeEnv: from must be 'pixels' or 'states', got ${showValue(from)}`);
   // 'default' is every env's own look: no appearance to draw.
   const appearance = options.appearance === 'default' ? undefined : options.appearance;
   if (appearance !== undefined && !family.appearances) {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseAugmentations } from '../../augment/pipeline.ts';
 import { fieldNames, fields, flagName, type FieldName, type FieldSpec, type RunConfig } from './fields.ts';
-import { InputError } from '../../common/errors.ts';
+import { InputError, showValue } from '../../common/errors.ts';
 
 /** What a field accepts, in words, for error messages and help. */
 export function allowedText(spec: FieldSpec): string {
@@ -69,10 +69,6 @@ export class ConfigError extends InputError {
   }
 }
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
-}
-
 /** Closest known key by edit distance, for "did you mean". */
 export function closestKey(name: string): string | null {
   const distance = (a: string, b: string): number => {
@@ -104,7 +100,7 @@ export function closestKey(name: string): string | null {
 export function validatePartial(values: unknown, source: string): Partial<RunConfig> {
   if (values === null || values === undefined) return {};
   if (typeof values !== 'object' || Array.isArray(values)) {
-    throw new ConfigError(`${source}: expected a mapping of config keys to values, got ${show(values)}`);
+    throw new ConfigError(`${source}: expected a mapping of config keys to values, got ${showValue(values)}`);
   }
   const result = partialConfigSchema.safeParse(values);
   if (result.success) return result.data as Partial<RunConfig>;
@@ -119,7 +115,7 @@ export function validatePartial(values: unknown, source: string): Partial<RunCon
     }
     const key = String(issue.path[0]) as FieldName;
     const value = (values as Record<string, unknown>)[key];
-    return `${key} = ${show(value)} is not allowed: expected ${allowedText(fields[key])}`;
+    return `${key} = ${showValue(value)} is not allowed: expected ${allowedText(fields[key])}`;
   });
   throw new ConfigError(`${source}:\n  ${problems.join('\n  ')}`);
 }
@@ -131,7 +127,7 @@ export function validatePartial(values: unknown, source: string): Partial<RunCon
 export function parseFlagValue(key: FieldName, text: string): number | string | boolean {
   const spec: FieldSpec = fields[key];
   const fail = (): never => {
-    throw new ConfigError(`${flagName(key)} ${show(text)} is not allowed: expected ${allowedText(spec)}`);
+    throw new ConfigError(`${flagName(key)} ${showValue(text)} is not allowed: expected ${allowedText(spec)}`);
   };
   switch (spec.type) {
     case 'int':
@@ -175,11 +171,11 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
   try {
     pipelineKind = parseAugmentations(resolved.aug).kind;
   } catch (error) {
-    throw new ConfigError(`${source}: aug = ${show(resolved.aug)} is not allowed: ${(error as Error).message}`);
+    throw new ConfigError(`${source}: aug = ${showValue(resolved.aug)} is not allowed: ${(error as Error).message}`);
   }
   const observed = resolved.from === 'pixels' ? 'pixels' : 'state';
   if (pipelineKind !== 'none' && pipelineKind !== observed) {
-    throw new ConfigError(`${source}: aug = ${show(resolved.aug)} augments ${pipelineKind}, but from = ${resolved.from}; use ${observed === 'state' ? 'a state augmentation' : 'a pixel augmentation'} or none`);
+    throw new ConfigError(`${source}: aug = ${showValue(resolved.aug)} augments ${pipelineKind}, but from = ${resolved.from}; use ${observed === 'state' ? 'a state augmentation' : 'a pixel augmentation'} or none`);
   }
   if (resolved.env.trim() === '') throw new ConfigError(`${source}: env = "" is not allowed: expected an env id such as dmc:cartpole-swingup`);
   return resolved;
