@@ -202,7 +202,11 @@ describe('Ctrl-C', () => {
     expect(readJsonl(join(dirD, 'events.jsonl')).some((line) => line.kind === 'event' && line.message === 'interrupted')).toBe(true);
     // A SIGTERM (a scheduler, a search stopping a worker) stops a run the same way, with 143.
     const resumed = start(['train', '--resume', dirD]);
-    while (!readJsonl(join(dirD, 'events.jsonl')).some((line) => line.kind === 'event' && line.message === 'resume')) await sleep(20);
+    // Interrupted before its first checkpoint (a slow machine), the run starts over: its logs are
+    // removed, then written again, so events.jsonl may be missing for a moment.
+    const eventsFile = join(dirD, 'events.jsonl');
+    const resumeLogged = () => existsSync(eventsFile) && readJsonl(eventsFile).some((line) => line.kind === 'event' && line.message === 'resume');
+    while (!resumeLogged()) await sleep(20);
     resumed.child.kill('SIGTERM');
     const terminated = await resumed.done;
     expect(terminated.code).toBe(143);
