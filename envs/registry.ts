@@ -48,6 +48,8 @@ export interface EnvFamily {
   pixelsNative?(name: string): boolean;
   /** True when `make` draws the DMControl-GB appearances (`options.appearance`). */
   appearances?: boolean;
+  /** Throws an InputError when `name` can never be made, without making anything (no server is contacted). */
+  check?(name: string): Promise<void>;
 }
 
 const families = new Map<string, EnvFamily>();
@@ -124,6 +126,19 @@ export async function makeEnv(id: string, options: MakeEnvOptions = {}): Promise
   }
 }
 
+/**
+ * Throws an InputError when `makeEnv(id, options)` is bound to fail on its input,
+ * checked without making the env: an unknown family, a name its family refuses
+ * (an unknown DeepMind Control task, a remote id that is not a bridge address),
+ * or a bad option. What only making the env can tell (a server that is down) is
+ * left to `makeEnv`.
+ */
+export async function checkEnv(id: string, options: MakeEnvOptions = {}): Promise<void> {
+  resolveEnvOptions(id, options);
+  const [, name, family] = splitId(id);
+  await family.check?.(name);
+}
+
 /** Every id a family can enumerate, sorted. */
 export async function listEnvIds(): Promise<string[]> {
   const ids: string[] = [];
@@ -151,6 +166,10 @@ registerEnvFamily('dmc', {
     const { listDmcTasks } = await import('./dmc/suite.ts');
     return listDmcTasks();
   },
+  async check(name) {
+    const { dmcTask } = await import('./dmc/suite.ts');
+    dmcTask(name);
+  },
 });
 
 registerEnvFamily('remote', {
@@ -162,4 +181,8 @@ registerEnvFamily('remote', {
   },
   // The server renders: its observations are already what the agent sees.
   pixelsNative: () => true,
+  async check(name) {
+    const { parseRemoteName } = await import('./bridge/remote_id.ts');
+    parseRemoteName(name);
+  },
 });

@@ -10,7 +10,7 @@ import { checkPngPath, readPng, writePng } from '../common/png.ts';
 import { Random } from '../common/random.ts';
 import { checkVideoPath, writeVideo } from '../common/video.ts';
 import type { Env } from '../envs/core.ts';
-import { envFamilies, listEnvIds, makeEnv, type MakeEnvOptions } from '../envs/registry.ts';
+import { checkEnv, envFamilies, listEnvIds, makeEnv, type MakeEnvOptions } from '../envs/registry.ts';
 import { fields, type FieldName } from './config/fields.ts';
 import { configToYaml, readConfigFile, resolveConfig } from './config/presets.ts';
 import { ConfigError, parseFlagValue } from './config/schema.ts';
@@ -44,7 +44,7 @@ export async function trainCommandAction(options: TrainCommandOptions): Promise<
     const flags = [...given.map((key) => `--${key.replace(/_/g, '-')}`), ...(options.configFile ? ['--config'] : []), ...(options.presetGiven ? ['--preset'] : [])];
     throw new ConfigError(`--resume continues a run with its saved config.yaml; drop ${flags.join(', ')}`);
   }
-  const { train } = await import('./train.ts');
+  const { train, envOptions } = await import('./train.ts');
   // Ctrl-C, or a SIGTERM (a scheduler, a search stopping a worker), stops the run at the next
   // step; the same signal again quits at once. Exit codes as a shell reports them: 130, 143.
   const controller = new AbortController();
@@ -70,6 +70,8 @@ export async function trainCommandAction(options: TrainCommandOptions): Promise<
   }
   const config = resolveConfig({ preset: options.preset, configFile: options.configFile, overrides });
   if (options.printConfig) {
+    // A config printed to be run later should be one that can run.
+    await checkEnv(config.env, envOptions(config));
     process.stdout.write(configToYaml(config));
     return 0;
   }

@@ -11,6 +11,7 @@
  * strings otherwise (easy).
  */
 import { InputError } from '../../common/errors.ts';
+import { endpointProblem } from './protocol.ts';
 
 export interface RemoteName {
   endpoint: string;
@@ -40,6 +41,8 @@ export function parseRemoteName(name: string): RemoteName {
         'e.g. remote:tcp://127.0.0.1:5555/procgen/coinrun?num_levels=200',
     );
   }
+  const problem = endpointProblem(endpoint);
+  if (problem) throw new InputError(`remote env "${name}": endpoint "${endpoint}": ${problem}`);
   const kwargs: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(query)) kwargs[key] = parseValue(value);
   return { endpoint, envId, kwargs };

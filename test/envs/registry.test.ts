@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../common/errors.ts';
 import type { Box, Env } from '../../envs/core.ts';
-import { makeEnv, registerEnvFamily, resolveEnvOptions } from '../../envs/registry.ts';
+import { checkEnv, makeEnv, registerEnvFamily, resolveEnvOptions } from '../../envs/registry.ts';
 import { CounterEnv } from './counter_env.ts';
 
 describe('registry', () => {
@@ -43,5 +43,25 @@ describe('registry', () => {
     expect(() => resolveEnvOptions('nope:thing')).toThrow(InputError);
     expect(() => resolveEnvOptions('counter:')).toThrow(InputError);
     expect(() => resolveEnvOptions('counter:3', { appearance: 'color_hard' })).toThrow(InputError);
+  });
+
+  it('checks an env id and its options without making the env (checkEnv)', async () => {
+    await expect(checkEnv('dmc:walker-walk', { renderSize: 84 })).resolves.toBeUndefined();
+    await expect(checkEnv('counter:3')).resolves.toBeUndefined(); // a family without its own check
+    // A remote id is checked as an address; no server is contacted (none listens here).
+    await expect(checkEnv('remote:tcp://127.0.0.1:5555/gymnasium/CartPole-v1')).resolves.toBeUndefined();
+    const bad: [string, Parameters<typeof checkEnv>[1], string][] = [
+      ['dmc:walker-wlak', {}, 'unknown DeepMind Control task "walker-wlak": expected one of'],
+      ['remote:tcp://127.0.0.1:99999/gymnasium/X', {}, 'endpoint "tcp://127.0.0.1:99999": a tcp endpoint needs a port from 0 to 65535'],
+      ['remote:udp://host/x', {}, 'expected tcp://host:port/<env id> or ipc:///path.sock/<env id>'],
+      ['nope:thing', {}, 'unknown env id "nope:thing"'],
+      ['dmc:walker-walk', { frameStack: 0 }, 'frameStack must be a positive integer, got 0'],
+      ['remote:tcp://127.0.0.1:5555/x', { appearance: 'color_hard' }, 'appearance "color_hard" is drawn by dmc: envs only'],
+    ];
+    for (const [id, options, message] of bad) {
+      const error = await checkEnv(id, options).catch((caught: unknown) => caught);
+      expect(error, id).toBeInstanceOf(InputError);
+      expect((error as Error).message, id).toContain(message);
+    }
   });
 });

@@ -282,11 +282,12 @@ describe('bad input on the command line', () => {
     writeFileSync(aFile, '');
     const notes = join(runsDir, 'notes.txt');
     writeFileSync(notes, 'not an image\n');
-    const [value, unknown, resume, envId, configFile, png, huge, video, mp4, damaged, folder, version, runsDirFile, notARun, notPng] = await Promise.all([
+    const [value, unknown, resume, envId, printedEnvId, configFile, png, huge, video, mp4, damaged, folder, version, runsDirFile, notARun, notPng] = await Promise.all([
       rad('train', '--batch-size', 'many', '--print-config'),
       rad('train', '--batch-sise', '3'),
       rad('train', '--resume', dirA, '--seed', '4'),
       rad('train', '--env', 'dmc:walker-wlak', '--backend', 'cpu', '--runs-dir', runsDir),
+      rad('train', '--env', 'dmc:walker-wlak', '--print-config'),
       rad('train', '--config', join(runsDir, 'missing.yaml')),
       rad('render', 'test:dot', '--out', join(runsDir, 'frame.txt')),
       rad('render', 'test:dot', '--out', join(runsDir, 'huge.png'), '--size', '100000'),
@@ -316,6 +317,10 @@ describe('bad input on the command line', () => {
     expect(mp4.stderr).toContain('video_format mp4 needs ffmpeg on PATH and none was found');
     expect(envId.code).toBe(2);
     expect(envId.stderr).toMatch(/unknown DeepMind Control task "walker-wlak": expected one of .*walker-walk/);
+    // A config printed to be run later is checked as the run would check it.
+    expect(printedEnvId.code).toBe(2);
+    expect(printedEnvId.stderr).toBe(envId.stderr);
+    expect(printedEnvId.stdout).toBe('');
     expect(configFile.code).toBe(2);
     expect(configFile.stderr).toMatch(/cannot read config file .*missing\.yaml/);
     // Output names are checked before any work, and nothing is written.

@@ -5,6 +5,7 @@ import type { NdArray } from '../../../common/ndarray.ts';
 import { Box, Dict, Discrete } from '../../../envs/core.ts';
 import { decodeMessage, decodeSpace, encodeMessage, encodeSpace } from '../../../envs/bridge/protocol.ts';
 import { findPython } from '../../../envs/bridge/python_server.ts';
+import { InputError } from '../../../common/errors.ts';
 import { parseRemoteName } from '../../../envs/bridge/remote_id.ts';
 
 describe('bridge messages', () => {
@@ -77,6 +78,9 @@ describe('parseRemoteName', () => {
     expect(parseRemoteName('tcp://127.0.0.1:5556/gymnasium/ALE/Pong-v5').envId).toBe('gymnasium/ALE/Pong-v5');
     expect(parseRemoteName('tcp://127.0.0.1:5556')).toMatchObject({ envId: '', kwargs: {} });
     expect(() => parseRemoteName('ipc:///tmp/rad/dm_control/walker-walk')).toThrow(/expected tcp:\/\/host:port\/<env id> or ipc:\/\/\/path.sock/);
+    // libzmq would connect to port 99999 as 34463: refused as bad input (exit code 2) before any socket.
+    expect(() => parseRemoteName('tcp://127.0.0.1:99999/x')).toThrow(InputError);
+    expect(() => parseRemoteName('tcp://127.0.0.1:99999/x')).toThrow('endpoint "tcp://127.0.0.1:99999": a tcp endpoint needs a port from 0 to 65535');
   });
 });
 
