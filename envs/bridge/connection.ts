@@ -7,6 +7,7 @@
  * reply to a request that already timed out is recognised and dropped.
  */
 import { Dealer } from 'zeromq';
+import { InputError } from '../../common/errors.ts';
 import { PROTOCOL_VERSION, decodeMessage, encodeMessage, endpointProblem } from './protocol.ts';
 import type { Header } from './protocol.ts';
 
@@ -42,7 +43,8 @@ export class Connection {
 
   constructor(endpoint: string, options: ConnectionOptions = {}) {
     const problem = endpointProblem(endpoint);
-    if (problem) throw new Error(`bridge: endpoint "${endpoint}": ${problem}`);
+    // Bad input, as the same check is for the Node server's bind and for a remote env id.
+    if (problem) throw new InputError(`bridge: endpoint "${endpoint}": ${problem}`);
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!(timeoutMs > 0)) throw new Error(`bridge: timeoutMs must be positive, got ${timeoutMs}`);
     this.endpoint = endpoint;

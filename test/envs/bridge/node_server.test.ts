@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '../../../common/errors.ts';
 import type { NdArray } from '../../../common/ndarray.ts';
 import { RemoteEnv, RemoteVectorEnv } from '../../../envs/bridge/client.ts';
 import { Connection } from '../../../envs/bridge/connection.ts';
@@ -159,6 +160,7 @@ describe('Node server', () => {
     await expect(serveEnvs({ bind: 'tcp://127.0.0.1:99999', makeEnv })).rejects.toThrow(/"tcp:\/\/127\.0\.0\.1:99999": a tcp endpoint needs a port from 0 to 65535/);
     await expect(serveEnvs({ bind: 'tcp://999.0.0.1:5555', makeEnv })).rejects.toThrow(/cannot bind tcp:\/\/999\.0\.0\.1:5555: /);
     expect(() => new Connection('localhost:5555')).toThrow(/endpoint "localhost:5555": expected tcp:\/\/host:port/);
+    expect(() => new Connection('tcp://127.0.0.1:99999')).toThrow(InputError);
     expect(() => new Connection('tcp://127.0.0.1')).toThrow(/a tcp endpoint needs a port from 0 to 65535/);
     for (const good of ['tcp://127.0.0.1:5555', 'tcp://[::1]:65535', 'ipc:///tmp/x.sock']) expect(() => new Connection(good).close()).not.toThrow();
   });
