@@ -6,7 +6,7 @@
  */
 import { sizeOf, type NdArray } from '../common/ndarray.ts';
 import { Random, type RandomState } from '../common/random.ts';
-import type { Env, Space } from '../envs/core.ts';
+import type { Box, Env, Space } from '../envs/core.ts';
 import { CurlLoss } from '../agents/aux/curl.ts';
 import { SacAgent } from '../agents/sac/agent.ts';
 import type { SacConfig } from '../agents/sac/config.ts';
@@ -43,6 +43,31 @@ function shapeOf(space: Space, what: string): number[] {
   return space.shape;
 }
 
+/**
+ * Refuses observations other than the config says (bad input, exit code 2):
+ * a remote env renders on its server, so its frames are the server's size, and
+ * a run that trained on them while recording another render_size, or a pixel
+ * network on what the config calls states, would not be the run its config
+ * describes.
+ */
+function checkObservations(config: RunConfig, space: Box): void {
+  const { shape, dtype } = space;
+  if (config.from === 'states') {
+    if (shape.length !== 1) throw new ConfigError(`${config.env}: from states expects a state vector (rank 1), got observations of shape [${shape}]; use from: pixels for frames`);
+    return;
+  }
+  if (shape.length !== 3 || dtype !== 'uint8') {
+    throw new ConfigError(`${config.env}: from pixels expects uint8 frames [height, width, channels], got ${dtype} observations of shape [${shape}]; use from: states for a state vector`);
+  }
+  const [height, width] = shape;
+  if (height !== config.render_size || width !== config.render_size) {
+    const fix = height === width ? `, or set render_size: ${height}` : '';
+    throw new ConfigError(
+      `${config.env}: its frames are ${height}x${width} but render_size is ${config.render_size}; have the env render ${config.render_size}x${config.render_size} (rad serve --render-size ${config.render_size}, or the server env's own size option)${fix}`,
+    );
+  }
+}
+
 /** The agent's config fields from a run config. */
 export function sacConfigOf(config: RunConfig): Partial<SacConfig> {
   const drq = config.algo === 'drq';
@@ -72,6 +97,7 @@ export function makeAgent(config: RunConfig, env: Env): RunAgent {
     throw new ConfigError(`algo ${config.algo}: SAC needs a continuous (Box) action space; ${config.env} has ${env.actionSpace}. No discrete-action agent exists yet.`);
   }
   const observationShape = shapeOf(env.observationSpace, config.env);
+  checkObservations(config, env.observationSpace as Box);
   const auxiliary = config.algo === 'curl' ? [new CurlLoss({ featureDim: config.feature_dim, weight: config.curl_weight }, Random.derive(config.seed, 'curl'))] : [];
   const agent = new SacAgent({ observationShape, actionSpace: env.actionSpace, config: sacConfigOf(config), auxiliary, seed: config.seed });
   return {

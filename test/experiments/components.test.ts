@@ -1,8 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../common/errors.ts';
 import { Box, Dict, Discrete, type Env } from '../../envs/core.ts';
 import { makeAgent } from '../../experiments/components.ts';
 import { resolveConfig } from '../../experiments/config/presets.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('makeAgent', () => {
   it('refuses an env with discrete actions as bad input (exit code 2), naming the env and its space', () => {
@@ -18,5 +24,38 @@ describe('makeAgent', () => {
     const env = { observationSpace, actionSpace: new Box(-1, 1, [6], 'float32') } as unknown as Env;
     expect(() => makeAgent(config, env)).toThrow(InputError);
     expect(() => makeAgent(config, env)).toThrow(/walker-walk: expected a Box observation space, got Dict/);
+  });
+
+  describe('refuses observations other than the config says, as bad input', () => {
+    const actionSpace = new Box(-1, 1, [1], 'float32');
+    const envWith = (observationSpace: Box) => ({ observationSpace, actionSpace }) as unknown as Env;
+    const remote = 'remote:tcp://127.0.0.1:5555/dmc:cartpole-swingup';
+
+    it('frames of another size than render_size (a server rendering its own size)', () => {
+      const config = resolveConfig({ preset: 'quick', overrides: { env: remote } });
+      const env = envWith(new Box(0, 255, [84, 84, 9], 'uint8'));
+      expect(() => makeAgent(config, env)).toThrow(InputError);
+      expect(() => makeAgent(config, env)).toThrow(
+        `${remote}: its frames are 84x84 but render_size is 64; have the env render 64x64 (rad serve --render-size 64, or the server env's own size option), or set render_size: 84`,
+      );
+    });
+
+    it('no render_size fits frames that are not square', () => {
+      const config = resolveConfig({ preset: 'quick', overrides: { env: remote } });
+      expect(() => makeAgent(config, envWith(new Box(0, 255, [64, 96, 3], 'uint8')))).toThrow(/its frames are 64x96 but render_size is 64; have the env render 64x64 \([^)]*\)$/);
+    });
+
+    it('from pixels, a state vector; from states, frames', () => {
+      const pixels = resolveConfig({ overrides: { env: remote } });
+      expect(() => makeAgent(pixels, envWith(new Box(-1, 1, [5], 'float32')))).toThrow(/from pixels expects uint8 frames \[height, width, channels\], got float32 observations of shape \[5\]/);
+      const states = resolveConfig({ preset: 'sac-state', overrides: { env: remote } });
+      expect(() => makeAgent(states, envWith(new Box(0, 255, [84, 84, 3], 'uint8')))).toThrow(/from states expects a state vector \(rank 1\), got observations of shape \[84,84,3\]/);
+    });
+
+    it('frames of render_size pass', () => {
+      const config = resolveConfig({ preset: 'quick', overrides: { env: remote, num_filters: 2, hidden_dim: 4, feature_dim: 4 } });
+      const agent = makeAgent(config, envWith(new Box(0, 255, [64, 64, 9], 'uint8')));
+      agent.dispose();
+    });
   });
 });
