@@ -48,6 +48,8 @@ export interface EnvFamily {
   pixelsNative?(name: string): boolean;
   /** True when `make` draws the DMControl-GB appearances (`options.appearance`). */
   appearances?: boolean;
+  /** True when `make` renders from the camera `options.camera` names; other families take only the default, 0. */
+  cameras?: boolean;
   /** Throws an InputError when `name` can never be made, without making anything (no server is contacted). */
   check?(name: string): Promise<void>;
 }
@@ -75,6 +77,11 @@ function splitId(id: string): [string, string, EnvFamily] {
   return [prefix, name, family];
 }
 
+/** The prefixes of the families that have `feature`, as "dmc:, other:". */
+function familiesWith(feature: 'appearances' | 'cameras'): string {
+  return [...families].filter(([, family]) => family[feature]).map(([prefix]) => `${prefix}:`).join(', ');
+}
+
 function positiveInteger(value: unknown, key: string): number {
   if (!Number.isInteger(value) || (value as number) < 1) throw new InputError(`makeEnv: ${key} must be a positive integer, got ${showValue(value)}`);
   return value as number;
@@ -88,15 +95,18 @@ export function resolveEnvOptions(id: string, options: MakeEnvOptions = {}): Res
   // 'default' is every env's own look: no appearance to draw.
   const appearance = options.appearance === 'default' ? undefined : options.appearance;
   if (appearance !== undefined && !family.appearances) {
-    const families = [...envFamilies()].filter(([, f]) => f.appearances).map(([p]) => `${p}:`);
-    throw new InputError(`${id}: appearance "${appearance}" is drawn by ${families.join(', ')} envs only; "${prefix}:" envs have none`);
+    throw new InputError(`${id}: appearance "${appearance}" is drawn by ${familiesWith('appearances')} envs only; "${prefix}:" envs have none`);
+  }
+  const camera = options.camera ?? 0;
+  if (camera !== 0 && !family.cameras) {
+    throw new InputError(`${id}: camera ${showValue(camera)} is chosen by ${familiesWith('cameras')} envs only; "${prefix}:" envs render their own view (a remote env's camera goes in its id's kwargs: ?camera_id=N for dm_control/, ?camera=N for an env of rad serve)`);
   }
   return {
     from,
     renderSize: positiveInteger(options.renderSize ?? 84, 'renderSize'),
     frameStack: positiveInteger(options.frameStack ?? (from === 'pixels' ? 3 : 1), 'frameStack'),
     actionRepeat: positiveInteger(options.actionRepeat ?? family.defaultActionRepeat?.(name) ?? 1, 'actionRepeat'),
-    camera: options.camera ?? 0,
+    camera,
     appearance,
     appearanceFolder: options.appearanceFolder,
   };
@@ -162,6 +172,7 @@ registerEnvFamily('dmc', {
   },
   defaultActionRepeat: (name) => DMC_ACTION_REPEAT[name.split('-')[0]] ?? 4,
   appearances: true,
+  cameras: true,
   async list() {
     const { listDmcTasks } = await import('./dmc/suite.ts');
     return listDmcTasks();

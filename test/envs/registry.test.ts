@@ -48,6 +48,8 @@ describe('registry', () => {
   it('checks an env id and its options without making the env (checkEnv)', async () => {
     await expect(checkEnv('dmc:walker-walk', { renderSize: 84 })).resolves.toBeUndefined();
     await expect(checkEnv('counter:3')).resolves.toBeUndefined(); // a family without its own check
+    await expect(checkEnv('dmc:walker-walk', { camera: 1 })).resolves.toBeUndefined();
+    await expect(checkEnv('remote:tcp://127.0.0.1:5555/x', { camera: 0 })).resolves.toBeUndefined();
     // A remote id is checked as an address; no server is contacted (none listens here).
     await expect(checkEnv('remote:tcp://127.0.0.1:5555/gymnasium/CartPole-v1')).resolves.toBeUndefined();
     const bad: [string, Parameters<typeof checkEnv>[1], string][] = [
@@ -57,6 +59,9 @@ describe('registry', () => {
       ['nope:thing', {}, 'unknown env id "nope:thing"'],
       ['dmc:walker-walk', { frameStack: 0 }, 'frameStack must be a positive integer, got 0'],
       ['remote:tcp://127.0.0.1:5555/x', { appearance: 'color_hard' }, 'appearance "color_hard" is drawn by dmc: envs only'],
+      // The server renders: a camera asked of the run would be ignored, and the run's config would not say what it saw.
+      ['remote:tcp://127.0.0.1:5555/dm_control/walker-walk', { camera: 2 }, 'camera 2 is chosen by dmc: envs only; "remote:" envs render their own view'],
+      ['counter:3', { camera: 'side' }, 'camera "side" is chosen by dmc: envs only'],
     ];
     for (const [id, options, message] of bad) {
       const error = await checkEnv(id, options).catch((caught: unknown) => caught);
