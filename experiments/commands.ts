@@ -125,7 +125,14 @@ export async function evalCommandAction(path: string, options: Record<string, st
     appearance,
     appearanceFolder: options.appearanceFolder === undefined ? undefined : String(options.appearanceFolder),
   });
-  const agent = makeAgent(config, env);
+  let agent: ReturnType<typeof makeAgent>;
+  try {
+    // Named by the env evaluated on, which may not be the run's.
+    agent = makeAgent({ ...config, env: envId }, env);
+  } catch (error) {
+    await env.close();
+    throw error;
+  }
   try {
     // Weights from the checkpoint over a fresh state: evaluation needs no optimizer moments.
     const fresh = agent.getState();

@@ -251,11 +251,12 @@ describe('the other commands on a finished run', () => {
 
   it('eval under another appearance or on another env with the same spaces (generalization); clear errors otherwise', async () => {
     const cartpoleDir = join(runsDir, 'cartpole');
-    const [shifted, otherEnv, misfit, noAppearances] = await Promise.all([
+    const [shifted, otherEnv, misfit, noAppearances, otherSize] = await Promise.all([
       rad('eval', cartpoleDir, '--appearance', 'video_hard', '--episodes', '1', '--json', '--backend', 'cpu'),
       rad('eval', dirA, '--env', 'test:dot-long', '--episodes', '1', '--json', '--backend', 'cpu'),
       rad('eval', dirA, '--env', 'dmc:cartpole-swingup', '--episodes', '1', '--backend', 'cpu'),
       rad('eval', dirA, '--appearance', 'color_hard', '--episodes', '1', '--backend', 'cpu'),
+      rad('eval', dirA, '--env', 'test:dot-32', '--episodes', '1', '--backend', 'cpu'),
     ]);
     expect(shifted.stderr).not.toMatch(/error/i);
     expect(JSON.parse(shifted.stdout.trim().split('\n').at(-1)!)).toMatchObject({ env: 'dmc:cartpole-swingup', appearance: 'video_hard', episodes: 1 });
@@ -265,6 +266,9 @@ describe('the other commands on a finished run', () => {
     expect(misfit.stderr).toMatch(/dmc:cartpole-swingup \(obs Box\(0, 255, \[24,24,6\], uint8\), action Box\(-1, 1, \[1\], float32\)\) does not fit the checkpoint, trained on test:dot/);
     expect(noAppearances.code).toBe(2);
     expect(noAppearances.stderr).toContain('test:dot: appearance "color_hard" is drawn by dmc: envs only; "test:" envs have none');
+    // An env that renders its own size (as a server does), named as the env evaluated on.
+    expect(otherSize.code).toBe(2);
+    expect(otherSize.stderr).toContain('test:dot-32: its frames are 32x32 but render_size is 24');
   }, 120_000);
 });
 
