@@ -278,6 +278,8 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
       }
       const action = state.envStep < config.init_steps ? env.actionSpace.sample(streams.explore) : agent.act(obs, { eval: false });
       const step = await env.step(action);
+      // A NaN or infinite reward would poison every value estimate trained on it, silently.
+      if (!Number.isFinite(step.reward)) throw new Error(`${config.env} gave the reward ${step.reward} at env step ${state.envStep + config.action_repeat}; rewards must be finite numbers`);
       replay.add(action, step.reward, step.obs, step.terminated, step.truncated);
       obs = step.obs;
       state.agentStep++;
@@ -289,6 +291,9 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
         for (let i = 0; i < config.updates_per_step; i++) {
           const metrics = agent.update(replay.sample(config.batch_size), state.updateStep++);
           for (const [name, value] of Object.entries(metrics)) {
+            if (!Number.isFinite(value)) {
+              throw new Error(`training diverged: update ${state.updateStep} (env step ${state.envStep}) gave ${name} = ${value}; the run stops here, its last checkpoint kept`);
+            }
             metricSums[name] = (metricSums[name] ?? 0) + value;
             metricCounts[name] = (metricCounts[name] ?? 0) + 1;
           }

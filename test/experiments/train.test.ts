@@ -1,0 +1,57 @@
+/**
+ * The training loop in-process (experiments/train.ts) on a state env of the
+ * test's own, which returns whatever reward a case needs: a run stops with a
+ * clear error at a reward that is not a finite number, and when an update's
+ * losses stop being finite (training diverged).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Box, type Env } from '../../envs/core.ts';
+import { resolveConfig } from '../../experiments/config/presets.ts';
+import { train } from '../../experiments/train.ts';
+
+/** A 2-D state and action; every step pays `reward`; episodes of 10 steps. */
+function constantRewardEnv(reward: number): Env {
+  let steps = 0;
+  const state = () => ({ dtype: 'float32' as const, shape: [2], data: Float32Array.of(steps / 10, 1) });
+  return {
+    observationSpace: new Box(-1, 1, [2], 'float32'),
+    actionSpace: new Box(-1, 1, [2], 'float32'),
+    metadata: {},
+    async reset() {
+      steps = 0;
+      return { obs: state(), info: {} };
+    },
+    async step() {
+      steps++;
+      return { obs: state(), reward, terminated: false, truncated: steps >= 10, info: {} };
+    },
+    async close() {},
+  } as unknown as Env;
+}
+
+function tinyStateRun(name: string) {
+  return resolveConfig({
+    preset: 'sac-state',
+    overrides: {
+      env: 'test:constant-reward', backend: 'cpu', hidden_dim: 8, batch_size: 4, replay_capacity: 100,
+      env_steps: 40, init_steps: 8, eval_every: 40, eval_episodes: 1, checkpoint_every: 0,
+      runs_dir: mkdtempSync(join(tmpdir(), 'rad-train-')), run_name: name,
+    },
+  });
+}
+
+describe('train', () => {
+  it('stops at a reward that is not a finite number, naming the env, the reward and the step', async () => {
+    const run = train(tinyStateRun('nan-reward'), { makeEnv: async () => constantRewardEnv(NaN), stdout: null });
+    await expect(run).rejects.toThrow('test:constant-reward gave the reward NaN at env step 1; rewards must be finite numbers');
+  });
+
+  it('stops when an update gives a loss that is not finite (training diverged), naming the update and the loss', async () => {
+    // Rewards near the largest float32: the critic's squared error overflows at the first update.
+    const run = train(tinyStateRun('diverged'), { makeEnv: async () => constantRewardEnv(3e38), stdout: null });
+    await expect(run).rejects.toThrow(/^training diverged: update 1 \(env step 8\) gave losses\/critic = (Infinity|NaN); the run stops here, its last checkpoint kept$/);
+  });
+});
