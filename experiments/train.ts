@@ -332,6 +332,10 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
     } else {
       write({ kind: 'event', message: 'interrupted', scalars: {} });
     }
+  } catch (error) {
+    // The run directory says why the run stopped (a search reads it, not the stderr).
+    write({ kind: 'event', message: 'failed', scalars: {}, details: { error: error instanceof Error ? error.message : String(error) } });
+    throw error;
   } finally {
     logger.close();
     agent.dispose();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Box, type Env } from '../../envs/core.ts';
 import { resolveConfig } from '../../experiments/config/presets.ts';
+import { readJsonl } from '../../experiments/log/jsonl.ts';
 import { train } from '../../experiments/train.ts';
 
 /** A 2-D state and action; every step pays `reward`; episodes of 10 steps. */
@@ -51,7 +52,13 @@ describe('train', () => {
 
   it('stops when an update gives a loss that is not finite (training diverged), naming the update and the loss', async () => {
     // Rewards near the largest float32: the critic's squared error overflows at the first update.
-    const run = train(tinyStateRun('diverged'), { makeEnv: async () => constantRewardEnv(3e38), stdout: null });
-    await expect(run).rejects.toThrow(/^training diverged: update 1 \(env step 8\) gave losses\/critic = (Infinity|NaN); the run stops here, its last checkpoint kept$/);
+    const config = tinyStateRun('diverged');
+    const run = train(config, { makeEnv: async () => constantRewardEnv(3e38), stdout: null });
+    const message = /^training diverged: update 1 \(env step 8\) gave losses\/critic = (Infinity|NaN); the run stops here, its last checkpoint kept$/;
+    await expect(run).rejects.toThrow(message);
+    // The run directory says so too: its last event.
+    const events = readJsonl(join(config.runs_dir, 'diverged', 'events.jsonl'));
+    expect(events.at(-1)).toMatchObject({ kind: 'event', message: 'failed', env_step: 8 });
+    expect((events.at(-1)!.details as { error: string }).error).toMatch(message);
   });
 });
