@@ -3,7 +3,7 @@
  * safe for a file name), holding config.yaml, train.csv, eval.csv,
  * events.jsonl, tb/, checkpoints/, videos/, plot.png and plot.svg, result.json.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../common/errors.ts';
 import type { RunConfig } from './config/fields.ts';
@@ -18,17 +18,33 @@ export function timeStamp(date = new Date()): string {
   return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
 }
 
-/** Creates a new run directory for `config` and returns its path (never reuses one). */
+/**
+ * Creates a new run directory for `config` and returns its path, never one that
+ * exists: a taken name gets _2, _3, ... Each candidate is made by an exclusive
+ * mkdir, so processes that start together (a search launching its runs, whose
+ * names differ only past the second) each get their own.
+ */
 export function createRunDir(config: RunConfig): string {
   const base = config.run_name || `${safeName(config.env)}__${config.preset}__${config.seed}__${timeStamp()}`;
   let dir = join(config.runs_dir, base);
-  for (let i = 2; existsSync(dir); i++) dir = join(config.runs_dir, `${base}_${i}`);
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(config.runs_dir, { recursive: true });
+    for (let i = 2; !makeNew(dir); i++) dir = join(config.runs_dir, `${base}_${i}`);
   } catch (error) {
     throw new InputError(`runs_dir ${config.runs_dir}: cannot create the run directory ${dir} (${(error as Error).message}); expected a folder this user can write`);
   }
   return dir;
+}
+
+/** Makes folder `dir`: true, or false when it exists already. */
+function makeNew(dir: string): boolean {
+  try {
+    mkdirSync(dir);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
 }
 
 export const runFiles = {
