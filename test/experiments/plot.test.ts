@@ -7,10 +7,11 @@ import { decodePng } from '../../common/png.ts';
 import { aggregateCurves, readRunCurve } from '../../experiments/plot/curves.ts';
 import { plotRuns } from '../../experiments/plot.ts';
 
-function fakeRun(root: string, seed: number, rows: [number, number][]): string {
-  const dir = join(root, `run-${seed}`);
+/** A run directory: config.yaml (preset quick, `env`, `seed`, and the `more` YAML lines) and eval.csv. */
+function fakeRun(root: string, seed: number, rows: [number, number][], more = '', name = `run-${seed}`, env = 'dmc:cartpole-swingup'): string {
+  const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.yaml'), `preset: quick\nenv: dmc:cartpole-swingup\nseed: ${seed}\n`);
+  writeFileSync(join(dir, 'config.yaml'), `preset: quick\nenv: ${env}\nseed: ${seed}\n${more}`);
   writeFileSync(join(dir, 'eval.csv'), ['agent_step,env_step,eval/return_mean', ...rows.map(([step, value]) => `${step / 8},${step},${value}`)].join('\n') + '\n');
   return dir;
 }
@@ -26,6 +27,25 @@ describe('learning curves', () => {
     expect(curve.envSteps).toEqual([0, 1000, 2000]);
     expect(curve.mean).toEqual([15, 150, 300]);
     expect(curve.std).toEqual([5, 50, 0]);
+  });
+
+  it('averages only runs of one setting: runs that differ in more than the seed (and output, backend, budgets) are curves of their own', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
+    const runs = [
+      fakeRun(root, 1, [[0, 10]], 'aug: crop\nlr: 0.001\nbackend: wasm\n', 'crop-1'),
+      fakeRun(root, 2, [[0, 20]], 'aug: crop\nlr: 0.001\nbackend: cpu\nenv_steps: 5000\nrun_name: x\n', 'crop-2'),
+      fakeRun(root, 1, [[0, 100]], 'aug: translate\nlr: 0.001\n', 'translate-1'),
+      fakeRun(root, 1, [[0, 1000]], 'aug: translate\nlr: 0.0002\n', 'translate-slow-1'),
+    ].map((dir) => readRunCurve(dir));
+    const curves = aggregateCurves(runs);
+    expect(curves.map((curve) => [curve.label, curve.seeds, curve.mean[0]])).toEqual([
+      ['quick dmc:cartpole-swingup aug=crop lr=0.001', 2, 15],
+      ['quick dmc:cartpole-swingup aug=translate lr=0.001', 1, 100],
+      ['quick dmc:cartpole-swingup aug=translate lr=0.0002', 1, 1000],
+    ]);
+    // Another env is another label: its setting is not compared with these.
+    const walker = readRunCurve(fakeRun(root, 1, [[0, 5]], 'aug: none\n', 'walker-1', 'dmc:walker-walk'));
+    expect(aggregateCurves([walker, runs[0]]).map((curve) => curve.label)).toEqual(['quick dmc:walker-walk', 'quick dmc:cartpole-swingup']);
   });
 
   it('writes an SVG and a PNG with the mean line and the std band', () => {
