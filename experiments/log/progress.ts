@@ -57,6 +57,8 @@ export class ProgressSink implements Sink {
 
   write(record: LogRecord): void {
     if (record.kind === 'event') {
+      // A failure's error is what the run throws: its caller reports it (rad prints "rad: error: ...").
+      if (record.message === 'failed') return;
       if (record.message) this.message(`[${record.message}] env_step=${record.envStep}${record.details ? ' ' + Object.entries(record.details).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' ') : ''}`);
       return;
     }

@@ -62,6 +62,8 @@ describe('progress on stdout', () => {
     sink.write(record('train', 50, { 'train/episode_return': 12.5 }));
     sink.write(record('eval', 50, { 'eval/return_mean': 99.25, 'eval/return_std': 1 }));
     sink.write(record('train', 100, {}));
+    // A failure is reported by whoever catches the run's error, not twice.
+    sink.write({ ...record('event', 100, {}), message: 'failed', details: { error: 'boom' } });
     sink.close();
     return text;
   };
@@ -74,6 +76,7 @@ describe('progress on stdout', () => {
     expect(lines[0]).toMatch(/^train env_step=200\/1000 agent_step=50 .*episode_return=12.5/);
     expect(lines[1]).toMatch(/^eval  env_step=200 agent_step=50 return=99.3 ± 1.0/);
     expect(lines[2]).toMatch(/sps=\d+(\.\d)? .*eta=\d/);
+    expect(text).not.toContain('boom');
   });
 
   it('redraws one bar with env steps, SPS, last eval return and ETA on a TTY', () => {
