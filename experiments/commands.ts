@@ -68,7 +68,8 @@ export async function trainCommandAction(options: TrainCommandOptions): Promise<
   for (const [key, value] of Object.entries(options.overrides)) {
     overrides[key] = typeof value === 'string' ? parseFlagValue(key as FieldName, value) : value;
   }
-  const config = resolveConfig({ preset: options.preset, configFile: options.configFile, overrides });
+  // Without --preset, a config file may name its own (a printed config does); else the default.
+  const config = resolveConfig({ preset: options.presetGiven ? options.preset : undefined, configFile: options.configFile, overrides });
   if (options.printConfig) {
     // A config printed to be run later should be one that can run.
     await checkEnv(config.env, envOptions(config));

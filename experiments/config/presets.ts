@@ -14,6 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { fieldNames, fields, type RunConfig } from './fields.ts';
+import { showValue } from '../../common/errors.ts';
 import { ConfigError, validateConfig, validatePartial } from './schema.ts';
 
 export const presetsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'presets');
@@ -97,8 +98,9 @@ export function taskOf(envId: string): { domain: string; task: string } {
 }
 
 export interface ResolveOptions {
+  /** The preset to layer over; default: the config file's `preset` key, else the default preset. */
   preset?: string;
-  /** A YAML file of keys layered above the preset (`--config`). */
+  /** A YAML file of keys layered above the preset (`--config`); it may name its preset (`preset: curl`), as a printed config does. */
   configFile?: string;
   /** Keys from flags or from a caller (a search): they win over everything. */
   overrides?: Partial<RunConfig> | Record<string, unknown>;
@@ -106,9 +108,11 @@ export interface ResolveOptions {
 
 /** The complete, validated config of one run. */
 export function resolveConfig(options: ResolveOptions = {}): RunConfig {
-  const presetName = options.preset ?? defaultPreset;
+  const file = options.configFile ? configFileLayer(options.configFile) : { preset: undefined, layer: {} };
+  // A preset given by the caller (the --preset flag) wins over the file's, as every flag does.
+  const presetName = options.preset ?? file.preset ?? defaultPreset;
   const chain = presetChain(presetName);
-  const fileLayer = options.configFile ? validatePartial(readYaml(options.configFile), options.configFile) : {};
+  const fileLayer = file.layer;
   const overrides = validatePartial(options.overrides ?? {}, 'overrides');
 
   // The env decides which task rows apply, so it is resolved first.
@@ -126,6 +130,19 @@ export function resolveConfig(options: ResolveOptions = {}): RunConfig {
   }
   Object.assign(config, fileLayer, overrides, { env, preset: presetName });
   return validateConfig(config, `config (preset ${presetName})`);
+}
+
+/** A config file's keys, and the preset it names (`preset: <name>`, as `--print-config` and config.yaml write it). */
+function configFileLayer(path: string): { preset: string | undefined; layer: Partial<RunConfig> } {
+  const values = readYaml(path);
+  if (values === null || typeof values !== 'object' || Array.isArray(values) || !('preset' in values)) {
+    return { preset: undefined, layer: validatePartial(values, path) };
+  }
+  const { preset, ...rest } = values as Record<string, unknown>;
+  if (typeof preset !== 'string' || !listPresets().includes(preset)) {
+    throw new ConfigError(`${path}: preset = ${showValue(preset)} is not allowed: expected one of ${listPresets().join(', ')}`);
+  }
+  return { preset, layer: validatePartial(rest, path) };
 }
 
 /** config.yaml text: keys grouped and commented with their doc lines. */

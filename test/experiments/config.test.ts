@@ -40,6 +40,19 @@ describe('run config: presets', () => {
     expect(config).toMatchObject({ batch_size: 64, action_repeat: 5, aug: 'crop-translate' });
   });
 
+  it('a config file may name its preset, as a printed config does: --print-config then --config runs the same config', () => {
+    const printed = resolveConfig({ preset: 'curl', overrides: { env: 'dmc:walker-walk' } });
+    const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
+    const file = join(dir, 'printed.yaml');
+    writeFileSync(file, configToYaml(printed));
+    expect(resolveConfig({ configFile: file })).toEqual(printed);
+    // A short file naming a preset gets that preset's keys under its own.
+    writeFileSync(join(dir, 'short.yaml'), 'preset: drq\nseed: 4\n');
+    expect(resolveConfig({ configFile: join(dir, 'short.yaml') })).toMatchObject({ preset: 'drq', algo: 'drq', aug: 'shift', seed: 4 });
+    // A preset the caller gives (the --preset flag) wins, as flags do.
+    expect(resolveConfig({ preset: 'rad', configFile: join(dir, 'short.yaml') })).toMatchObject({ preset: 'rad', algo: 'rad', seed: 4 });
+  });
+
   it('saves the resolved config as commented YAML that reads back identically', () => {
     const config = resolveConfig({ preset: 'curl', overrides: { env: 'dmc:cheetah-run', seed: 7, video: true } });
     const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
@@ -117,5 +130,7 @@ describe('run config: bad input names the key, the value and what is allowed', (
     expect(message(() => resolveConfig({ configFile: join(dir, 'bad.yaml') }))).toMatch(/not valid YAML/);
     writeFileSync(join(dir, 'unknown.yaml'), 'framestack: 3\n');
     expect(message(() => resolveConfig({ configFile: join(dir, 'unknown.yaml') }))).toMatch(/unknown key "framestack" \(did you mean "frame_stack"\?\)/);
+    writeFileSync(join(dir, 'preset.yaml'), 'preset: ppo\n');
+    expect(message(() => resolveConfig({ configFile: join(dir, 'preset.yaml') }))).toMatch(/preset\.yaml: preset = "ppo" is not allowed: expected one of .*curl.*quick.*rad/);
   });
 });
