@@ -192,8 +192,8 @@ program
   .option('--action-repeat <n>', 'action repeat (1: the training side repeats)', '1')
   .addHelpText('after', `
 Examples:
-  $ rad serve --env dmc:walker-walk --copies 8 --bind tcp://127.0.0.1:5555
-  $ rad train --env remote:tcp://127.0.0.1:5555/dmc:walker-walk`)
+  $ rad serve --env dmc:walker-walk --copies 8 --render-size 100 --bind tcp://127.0.0.1:5555
+  $ rad train --preset rad --env remote:tcp://127.0.0.1:5555/dmc:walker-walk    # the preset renders 100 too`)
   .action((options: Record<string, string | undefined>) => run(async () => (await import('./commands.ts')).serveCommandAction(options)));
 
 await program.parseAsync(process.argv);
