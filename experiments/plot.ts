@@ -125,7 +125,9 @@ export function plotRuns(runDirs: string[], outBase: string, options: { title?: 
   if (runDirs.length === 0) throw new InputError('plot: give at least one run directory');
   const curves = aggregateCurves(runDirs.map((dir) => readRunCurve(dir, options.metric)));
   const title = options.title ?? 'evaluation return';
-  writeFileAtomic(`${outBase}.svg`, renderSvg(curves, title));
-  writeFileAtomic(`${outBase}.png`, renderPng(curves, title));
+  // Wide enough for the longest legend line (labels grow with the keys in which settings differ).
+  const width = Math.max(800, 90 + Math.max(...curves.map((curve) => Canvas.textWidth(legend(curve)))) + 20);
+  writeFileAtomic(`${outBase}.svg`, renderSvg(curves, title, width));
+  writeFileAtomic(`${outBase}.png`, renderPng(curves, title, width));
   return curves;
 }

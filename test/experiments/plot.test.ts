@@ -48,6 +48,19 @@ describe('learning curves', () => {
     expect(aggregateCurves([walker, runs[0]]).map((curve) => curve.label)).toEqual(['quick dmc:walker-walk', 'quick dmc:cartpole-swingup']);
   });
 
+  it('widens the images to the longest legend line (labels grow with the keys in which settings differ)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
+    const spec = 'crop-cutout-cutout_color-grayscale-flip-rotate-color_jitter';
+    const dirs = [fakeRun(root, 1, [[0, 1]], `aug: ${spec}\n`, 'long'), fakeRun(root, 1, [[0, 2]], 'aug: crop\n', 'short')];
+    const base = join(root, 'wide');
+    plotRuns(dirs, base);
+    // Each character is 8 pixels wide in the PNG's font; the legend starts 90 pixels in, 20 spare at the end.
+    const width = 90 + 8 * `quick dmc:cartpole-swingup aug=${spec} (1 run)`.length + 20;
+    expect(width).toBeGreaterThan(800);
+    expect(decodePng(readFileSync(`${base}.png`)).shape[1]).toBe(width);
+    expect(readFileSync(`${base}.svg`, 'utf8')).toContain(`width="${width}"`);
+  });
+
   it('writes an SVG and a PNG with the mean line and the std band', () => {
     const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
     const dirs = [fakeRun(root, 1, [[0, 0], [5000, 400], [10000, 800]]), fakeRun(root, 2, [[0, 0], [5000, 200], [10000, 600]])];
