@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { fieldNames, fields, type RunConfig } from './fields.ts';
 import { showValue } from '../../common/errors.ts';
-import { ConfigError, validateConfig, validatePartial } from './schema.ts';
+import { checkEncoderInput, ConfigError, validateConfig, validatePartial } from './schema.ts';
 
 export const presetsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'presets');
 export const defaultPreset = 'quick';
@@ -129,7 +129,10 @@ export function resolveConfig(options: ResolveOptions = {}): RunConfig {
     if (task !== domain && preset.tasks[task]) Object.assign(config, preset.tasks[task]);
   }
   Object.assign(config, fileLayer, overrides, { env, preset: presetName });
-  return validateConfig(config, `config (preset ${presetName})`);
+  const source = `config (preset ${presetName})`;
+  const resolved = validateConfig(config, source);
+  checkEncoderInput(resolved, source);
+  return resolved;
 }
 
 /** A config file's keys, and the preset it names (`preset: <name>`, as `--print-config` and config.yaml write it). */

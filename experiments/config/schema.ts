@@ -167,16 +167,38 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
   if (resolved.batch_size > resolved.replay_capacity) {
     throw new ConfigError(`${source}: batch_size = ${resolved.batch_size} exceeds replay_capacity = ${resolved.replay_capacity}: expected batch_size <= replay_capacity, since a batch is sampled from the replay buffer`);
   }
-  let pipelineKind: string;
+  let pipeline: ReturnType<typeof parseAugmentations>;
   try {
-    pipelineKind = parseAugmentations(resolved.aug).kind;
+    pipeline = agentPipeline(resolved);
   } catch (error) {
     throw new ConfigError(`${source}: aug = ${showValue(resolved.aug)} is not allowed: ${(error as Error).message}`);
   }
   const observed = resolved.from === 'pixels' ? 'pixels' : 'state';
-  if (pipelineKind !== 'none' && pipelineKind !== observed) {
-    throw new ConfigError(`${source}: aug = ${showValue(resolved.aug)} augments ${pipelineKind}, but from = ${resolved.from}; use ${observed === 'state' ? 'a state augmentation' : 'a pixel augmentation'} or none`);
+  if (pipeline.kind !== 'none' && pipeline.kind !== observed) {
+    throw new ConfigError(`${source}: aug = ${showValue(resolved.aug)} augments ${pipeline.kind}, but from = ${resolved.from}; use ${observed === 'state' ? 'a state augmentation' : 'a pixel augmentation'} or none`);
   }
+
   if (resolved.env.trim() === '') throw new ConfigError(`${source}: env = "" is not allowed: expected an env id such as dmc:cartpole-swingup`);
   return resolved;
+}
+
+/** The agent's augmentation pipeline for `config`: algo sac augments nothing; crop takes image_size (as sacConfigOf, components.ts). */
+function agentPipeline(config: RunConfig): ReturnType<typeof parseAugmentations> {
+  return parseAugmentations(config.algo === 'sac' ? 'none' : config.aug, { crop: { size: config.image_size } });
+}
+
+/**
+ * For a new run (not a saved one, which describes a run already made): without a
+ * crop or a translate the encoder sees the rendered frame itself, so an
+ * image_size other than render_size would not be what it sees. RAD renders at
+ * image_size when it does not crop (its train.py: pre_transform_image_size).
+ */
+export function checkEncoderInput(config: RunConfig, source: string): void {
+  if (config.from !== 'pixels' || config.image_size === config.render_size) return;
+  if (agentPipeline(config).outputShape([config.render_size, config.render_size, 3])[0] !== config.render_size) return;
+  const what = config.algo === 'sac' ? 'algo sac augments nothing' : `aug = ${showValue(config.aug)} neither crops nor translates`;
+  throw new ConfigError(
+    `${source}: ${what}, so the encoder sees the ${config.render_size}x${config.render_size} render, but image_size = ${config.image_size}; ` +
+      `set render_size: ${config.image_size} (as RAD renders when it does not crop) or image_size: ${config.render_size}`,
+  );
 }

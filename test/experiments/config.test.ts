@@ -92,6 +92,25 @@ describe('run config: bad input names the key, the value and what is allowed', (
     throw new Error('expected a ConfigError');
   };
 
+  it('image_size other than the render when nothing crops or translates: the encoder would see the render', () => {
+    const rad = (overrides: Record<string, unknown>) => () => resolveConfig({ preset: 'rad', overrides });
+    expect(message(rad({ aug: 'none' }))).toMatch(
+      /aug = "none" neither crops nor translates, so the encoder sees the 100x100 render, but image_size = 84; set render_size: 84 \(as RAD renders when it does not crop\) or image_size: 100/,
+    );
+    expect(message(rad({ aug: 'shift' }))).toMatch(/aug = "shift" neither crops nor translates/);
+    expect(message(rad({ algo: 'sac' }))).toMatch(/algo sac augments nothing, so the encoder sees the 100x100 render, but image_size = 84/);
+    // A render of the size the encoder sees, a crop or a translate, or state observations, are all fine.
+    expect(rad({ aug: 'none', render_size: 84 })().aug).toBe('none');
+    expect(rad({ aug: 'translate' })().aug).toBe('translate');
+    expect(rad({ aug: 'crop-cutout' })().aug).toBe('crop-cutout');
+    expect(resolveConfig({ preset: 'drq' }).aug).toBe('shift');
+    // A saved config describes a run already made: it still reads (resume, eval).
+    const saved = { ...resolveConfig({ preset: 'rad' }), aug: 'none' };
+    const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
+    writeFileSync(join(dir, 'config.yaml'), configToYaml(saved));
+    expect(readConfigFile(join(dir, 'config.yaml')).aug).toBe('none');
+  });
+
   it('an unknown key, with a suggestion', () => {
     const text = message(() => resolveConfig({ overrides: { batch_sise: 3 } }));
     expect(text).toContain('unknown key "batch_sise"');
