@@ -4,6 +4,7 @@
  * clear error at a reward that is not a finite number, and when an update's
  * losses stop being finite (training diverged).
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,25 +14,33 @@ import { resolveConfig } from '../../experiments/config/presets.ts';
 import { readJsonl } from '../../experiments/log/jsonl.ts';
 import { train } from '../../experiments/train.ts';
 
-/** A 2-D state and action; every step pays `reward`; episodes of 10 steps. */
-function constantRewardEnv(reward: number): Env {
+/**
+ * A 2-D state (a point the first action coordinate moves, and the step) and
+ * action; each step pays `reward(point)`; episodes of 10 steps.
+ */
+function pointEnv(reward: (point: number) => number): Env {
   let steps = 0;
-  const state = () => ({ dtype: 'float32' as const, shape: [2], data: Float32Array.of(steps / 10, 1) });
+  let point = 0;
+  const state = () => ({ dtype: 'float32' as const, shape: [2], data: Float32Array.of(point, steps / 10) });
   return {
     observationSpace: new Box(-1, 1, [2], 'float32'),
     actionSpace: new Box(-1, 1, [2], 'float32'),
     metadata: {},
     async reset() {
       steps = 0;
+      point = 0;
       return { obs: state(), info: {} };
     },
-    async step() {
+    async step(action: { data: Float32Array }) {
       steps++;
-      return { obs: state(), reward, terminated: false, truncated: steps >= 10, info: {} };
+      point = Math.max(-1, Math.min(1, point + 0.2 * action.data[0]));
+      return { obs: state(), reward: reward(point), terminated: false, truncated: steps >= 10, info: {} };
     },
     async close() {},
   } as unknown as Env;
 }
+
+const constantRewardEnv = (reward: number) => pointEnv(() => reward);
 
 function tinyStateRun(name: string) {
   return resolveConfig({
@@ -45,6 +54,18 @@ function tinyStateRun(name: string) {
 }
 
 describe('train', () => {
+  it('is a function of its config: a second run of the same config in the same process (a search worker) gives the same result and leaves no tensors', async () => {
+    // The return depends on where the policy steers the point, so on every weight and random draw.
+    const run = async (name: string) => train(tinyStateRun(name), { makeEnv: async () => pointEnv((point) => 1 - Math.abs(point - 0.5)), stdout: null });
+    const first = await run('first');
+    const tensors = tf.memory().numTensors;
+    const second = await run('second');
+    expect(second.evaluations).toEqual(first.evaluations);
+    expect(second.fitness).toBe(first.fitness);
+    expect(new Set(first.evaluations.map((point) => point.mean)).size).toBeGreaterThan(1); // not a constant
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
   it('stops at a reward that is not a finite number, naming the env, the reward and the step', async () => {
     const run = train(tinyStateRun('nan-reward'), { makeEnv: async () => constantRewardEnv(NaN), stdout: null });
     await expect(run).rejects.toThrow('test:constant-reward gave the reward NaN at env step 1; rewards must be finite numbers');
