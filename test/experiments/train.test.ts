@@ -54,7 +54,7 @@ function tinyStateRun(name: string) {
 }
 
 describe('train', () => {
-  it('is a function of its config: a second run of the same config in the same process (a search worker) gives the same result and leaves no tensors', async () => {
+  it('is a function of its config: runs of the same config in one process (a search worker), one after another or two at once, give the same result and leave no tensors', async () => {
     // The return depends on where the policy steers the point, so on every weight and random draw.
     const run = async (name: string) => train(tinyStateRun(name), { makeEnv: async () => pointEnv((point) => 1 - Math.abs(point - 0.5)), stdout: null });
     const first = await run('first');
@@ -63,6 +63,10 @@ describe('train', () => {
     expect(second.evaluations).toEqual(first.evaluations);
     expect(second.fitness).toBe(first.fitness);
     expect(new Set(first.evaluations.map((point) => point.mean)).size).toBeGreaterThan(1); // not a constant
+    // Two at once in the same process: each still gives what it gives alone.
+    const together = await Promise.all([run('third'), run('fourth')]);
+    for (const result of together) expect(result.evaluations).toEqual(first.evaluations);
+    expect(tf.memory().numTensors).toBe(tensors);
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
