@@ -169,7 +169,7 @@ Examples:
 program
   .command('plot')
   .description('learning curves of runs as SVG and PNG: mean ± std over seeds, x in env steps')
-  .argument('<run dirs...>', 'run directories (seeds of one preset and env are averaged)')
+  .argument('<run dirs...>', 'run directories (runs whose configs differ only in the seed, output, backend or budgets are averaged; other settings are curves of their own)')
   .option('--out <base>', 'output path without extension: writes <base>.svg and <base>.png', 'plot')
   .option('--metric <column>', 'eval.csv column to plot', 'eval/return_mean')
   .option('--title <text>', 'plot title')
