@@ -13,7 +13,7 @@ import type { SacConfig } from '../agents/sac/config.ts';
 import { ReplayBuffer } from '../agents/replay.ts';
 import type { RunConfig } from './config/fields.ts';
 import { InputError } from '../common/errors.ts';
-import { ConfigError } from './config/schema.ts';
+import { agentAugmentation, ConfigError } from './config/schema.ts';
 
 export interface RunAgent {
   act(observation: unknown, options: { eval: boolean }): unknown;
@@ -85,7 +85,7 @@ export function sacConfigOf(config: RunConfig): Partial<SacConfig> {
     hiddenSize: config.hidden_dim,
     convFilters: config.num_filters,
     featureDim: config.feature_dim,
-    augmentation: config.algo === 'sac' || config.aug === 'none' ? '' : config.aug,
+    augmentation: agentAugmentation(config),
     imageSize: config.from === 'pixels' ? config.image_size : 1,
     targetAugmentations: drq ? config.drq_k : 1,
     qAugmentations: drq ? config.drq_m : 1,

@@ -182,9 +182,14 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
   return resolved;
 }
 
-/** The agent's augmentation pipeline for `config`: algo sac augments nothing; crop takes image_size (as sacConfigOf, components.ts). */
+/** The augmentation spec the agent applies: algo sac augments nothing, whatever `aug` says. */
+export function agentAugmentation(config: Pick<RunConfig, 'algo' | 'aug'>): string {
+  return config.algo === 'sac' ? 'none' : config.aug;
+}
+
+/** The agent's augmentation pipeline for `config` (crop takes image_size, as in sacConfigOf, components.ts). */
 function agentPipeline(config: RunConfig): ReturnType<typeof parseAugmentations> {
-  return parseAugmentations(config.algo === 'sac' ? 'none' : config.aug, { crop: { size: config.image_size } });
+  return parseAugmentations(agentAugmentation(config), { crop: { size: config.image_size } });
 }
 
 /**
