@@ -177,7 +177,6 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
   if (pipeline.kind !== 'none' && pipeline.kind !== observed) {
     throw new ConfigError(`${source}: aug = ${showValue(resolved.aug)} augments ${pipeline.kind}, but from = ${resolved.from}; use ${observed === 'state' ? 'a state augmentation' : 'a pixel augmentation'} or none`);
   }
-
   if (resolved.env.trim() === '') throw new ConfigError(`${source}: env = "" is not allowed: expected an env id such as dmc:cartpole-swingup`);
   return resolved;
 }
