@@ -50,8 +50,8 @@ export interface EnvFamily {
   appearances?: boolean;
   /** True when `make` renders from the camera `options.camera` names; other families take only the default, 0. */
   cameras?: boolean;
-  /** Throws an InputError when `name` can never be made, without making anything (no server is contacted). */
-  check?(name: string): Promise<void>;
+  /** Throws an InputError when `name` with `options` can never be made (no server is contacted). */
+  check?(name: string, options: ResolvedEnvOptions): Promise<void>;
 }
 
 const families = new Map<string, EnvFamily>();
@@ -138,15 +138,15 @@ export async function makeEnv(id: string, options: MakeEnvOptions = {}): Promise
 
 /**
  * Throws an InputError when `makeEnv(id, options)` is bound to fail on its input,
- * checked without making the env: an unknown family, a name its family refuses
- * (an unknown DeepMind Control task, a remote id that is not a bridge address),
- * or a bad option. What only making the env can tell (a server that is down) is
- * left to `makeEnv`.
+ * checked without contacting a server: an unknown family, a name its family
+ * refuses (an unknown DeepMind Control task or camera, a remote id that is not
+ * a bridge address), or a bad option. What only a server can tell (that it is
+ * down) is left to `makeEnv`.
  */
 export async function checkEnv(id: string, options: MakeEnvOptions = {}): Promise<void> {
-  resolveEnvOptions(id, options);
+  const resolved = resolveEnvOptions(id, options);
   const [, name, family] = splitId(id);
-  await family.check?.(name);
+  await family.check?.(name, resolved);
 }
 
 /** Every id a family can enumerate, sorted. */
@@ -177,9 +177,11 @@ registerEnvFamily('dmc', {
     const { listDmcTasks } = await import('./dmc/suite.ts');
     return listDmcTasks();
   },
-  async check(name) {
-    const { dmcTask } = await import('./dmc/suite.ts');
+  async check(name, options) {
+    const { dmcTask, loadDmcEnv } = await import('./dmc/suite.ts');
     dmcTask(name);
+    // Every task has camera 0; another camera is checked against the model, which only loading it tells.
+    if (options.camera !== 0) await (await loadDmcEnv(name, { width: 8, height: 8, camera: options.camera })).close();
   },
 });
 

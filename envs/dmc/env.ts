@@ -28,7 +28,7 @@ import { InputError } from '../../common/errors.ts';
 import { Box, Dict, type Env, type EnvMetadata, type ResetOptions, type ResetResult, type StepResult } from '../core.ts';
 import { APPEARANCE_MODES, drawAppearance, type Appearance, type AppearanceMode } from './appearance.ts';
 import { Physics } from './physics.ts';
-import { createRenderer, type Renderer } from './render/renderer.ts';
+import { createRenderer, resolveCamera, type Renderer } from './render/renderer.ts';
 import { flattenObservation, type Task } from './task.ts';
 
 export const MODELS_FOLDER = fileURLToPath(new URL('./models/', import.meta.url));
@@ -129,6 +129,8 @@ export class DmcEnv implements Env<DmcObservation, NdArray<'float32'> | ArrayLik
     if (options.height !== undefined) positiveInteger(options.height, 'height');
     const physics = await Physics.fromFile(options.modelPath ?? MODELS_FOLDER + task.modelFile);
     try {
+      // The renderer comes at the first frame (see render); a camera the model lacks is refused now, before any work.
+      resolveCamera(physics.model, options.camera);
       return new DmcEnv(task, physics, options);
     } catch (error) {
       physics.delete();

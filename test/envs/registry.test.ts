@@ -45,7 +45,7 @@ describe('registry', () => {
     expect(() => resolveEnvOptions('counter:3', { appearance: 'color_hard' })).toThrow(InputError);
   });
 
-  it('checks an env id and its options without making the env (checkEnv)', async () => {
+  it('checks an env id and its options without contacting a server (checkEnv)', async () => {
     await expect(checkEnv('dmc:walker-walk', { renderSize: 84 })).resolves.toBeUndefined();
     await expect(checkEnv('counter:3')).resolves.toBeUndefined(); // a family without its own check
     await expect(checkEnv('dmc:walker-walk', { camera: 1 })).resolves.toBeUndefined();
@@ -62,11 +62,15 @@ describe('registry', () => {
       // The server renders: a camera asked of the run would be ignored, and the run's config would not say what it saw.
       ['remote:tcp://127.0.0.1:5555/dm_control/walker-walk', { camera: 2 }, 'camera 2 is chosen by dmc: envs only; "remote:" envs render their own view'],
       ['counter:3', { camera: 'side' }, 'camera "side" is chosen by dmc: envs only'],
+      // A camera the model lacks: refused when the env is made (before its first frame), so also here.
+      ['dmc:walker-walk', { camera: 7 }, 'camera must be -1 (free camera) or an index in [0, 1], or a camera name; got 7'],
     ];
     for (const [id, options, message] of bad) {
       const error = await checkEnv(id, options).catch((caught: unknown) => caught);
       expect(error, id).toBeInstanceOf(InputError);
       expect((error as Error).message, id).toContain(message);
     }
+    // Making it fails too, at once: a run stops before its directory is made, not at its first frame.
+    await expect(makeEnv('dmc:walker-walk', { camera: 7 })).rejects.toThrow(InputError);
   });
 });

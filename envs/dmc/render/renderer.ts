@@ -63,7 +63,8 @@ function objectNames(model: MjModel, addresses: Int32Array, count: number): stri
   return result;
 }
 
-function resolveCamera(model: MjModel, camera: number | string | undefined): number {
+/** The index of `camera` (an index, -1 for the free camera, or a name) in `model`; an InputError naming the model's cameras if it has none such. */
+export function resolveCamera(model: MjModel, camera: number | string | undefined): number {
   const names = objectNames(model, model.name_camadr as Int32Array, model.ncam);
   if (camera === undefined) return model.ncam > 0 ? 0 : -1;
   if (typeof camera === 'string') {
