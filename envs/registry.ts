@@ -139,7 +139,7 @@ export async function makeEnv(id: string, options: MakeEnvOptions = {}): Promise
 /**
  * Throws an InputError when `makeEnv(id, options)` is bound to fail on its input,
  * checked without contacting a server: an unknown family, a name its family
- * refuses (an unknown DeepMind Control task or camera, a remote id that is not
+ * refuses (an unknown DeepMind Control task, camera or appearance, a remote id that is not
  * a bridge address), or a bad option. What only a server can tell (that it is
  * down) is left to `makeEnv`.
  */
@@ -180,8 +180,11 @@ registerEnvFamily('dmc', {
   async check(name, options) {
     const { dmcTask, loadDmcEnv } = await import('./dmc/suite.ts');
     dmcTask(name);
-    // Every task has camera 0; another camera is checked against the model, which only loading it tells.
-    if (options.camera !== 0) await (await loadDmcEnv(name, { width: 8, height: 8, camera: options.camera })).close();
+    // Every task has camera 0 and its own look; another camera or an appearance is checked by making the env.
+    if (options.camera !== 0 || options.appearance !== undefined) {
+      const { camera, appearance, appearanceFolder } = options;
+      await (await loadDmcEnv(name, { width: 8, height: 8, camera, appearance, appearanceFolder })).close();
+    }
   },
 });
 

@@ -49,6 +49,7 @@ describe('registry', () => {
     await expect(checkEnv('dmc:walker-walk', { renderSize: 84 })).resolves.toBeUndefined();
     await expect(checkEnv('counter:3')).resolves.toBeUndefined(); // a family without its own check
     await expect(checkEnv('dmc:walker-walk', { camera: 1 })).resolves.toBeUndefined();
+    await expect(checkEnv('dmc:walker-walk', { appearance: 'color_hard' })).resolves.toBeUndefined();
     await expect(checkEnv('remote:tcp://127.0.0.1:5555/x', { camera: 0 })).resolves.toBeUndefined();
     // A remote id is checked as an address; no server is contacted (none listens here).
     await expect(checkEnv('remote:tcp://127.0.0.1:5555/gymnasium/CartPole-v1')).resolves.toBeUndefined();
@@ -64,6 +65,7 @@ describe('registry', () => {
       ['counter:3', { camera: 'side' }, 'camera "side" is chosen by dmc: envs only'],
       // A camera the model lacks: refused when the env is made (before its first frame), so also here.
       ['dmc:walker-walk', { camera: 7 }, 'camera must be -1 (free camera) or an index in [0, 1], or a camera name; got 7'],
+      ['dmc:walker-walk', { appearance: 'video_hardd' }, 'appearance must be one of default, color_easy, color_hard, video_easy, video_hard, got "video_hardd"'],
     ];
     for (const [id, options, message] of bad) {
       const error = await checkEnv(id, options).catch((caught: unknown) => caught);
