@@ -173,10 +173,12 @@ program
   .option('--out <base>', 'output path without extension: writes <base>.svg and <base>.png', 'plot')
   .option('--metric <column>', 'eval.csv column to plot', 'eval/return_mean')
   .option('--title <text>', 'plot title')
+  .option('--band <kind>', "the band around the mean: std (± the std over seeds) or ci95 (the mean's 95% confidence interval, Student's t)", 'std')
   .addHelpText('after', `
 Examples:
   $ rad plot runs/dmc-cartpole-swingup__quick__* --out cartpole
-  $ rad plot runs/a runs/b --title "RAD vs CURL"`)
+  $ rad plot runs/a runs/b --title "RAD vs CURL"
+  $ rad plot runs/*__rad__* --band ci95                 # seeds of each setting: mean and its 95% CI`)
   .action((dirs: string[], options: Record<string, string | undefined>) => run(async () => (await import('./commands.ts')).plotCommandAction(dirs, options)));
 
 // --- serve ---

@@ -265,12 +265,16 @@ export async function augmentCommandAction(options: Record<string, string | unde
 
 export async function plotCommandAction(dirs: string[], options: Record<string, string | undefined>): Promise<number> {
   const { plotRuns } = await import('./plot.ts');
+  const { BANDS } = await import('./plot/curves.ts');
+  const band = (options.band ?? 'std') as (typeof BANDS)[number];
+  if (!BANDS.includes(band)) throw new ConfigError(`--band ${JSON.stringify(options.band)} is not allowed: expected ${BANDS.join(' or ')}`);
   const base = (options.out ?? 'plot').replace(/\.(png|svg)$/i, '');
   checkOutputFolder(`${base}.svg`, 'plot');
-  const curves = plotRuns(dirs, base, { title: options.title, metric: options.metric });
+  const curves = plotRuns(dirs, base, { title: options.title, metric: options.metric, band });
   for (const curve of curves) {
     const last = curve.envSteps.length - 1;
-    process.stdout.write(`${curve.label}: ${curve.seeds} run(s), last eval at env step ${curve.envSteps[last]}: ${curve.mean[last].toFixed(2)} ± ${curve.std[last].toFixed(2)}\n`);
+    const spread = band === 'std' ? `± ${curve.std[last].toFixed(2)}` : curve.counts[last] < 2 ? '(one run there: no CI)' : `± ${curve.band[last].toFixed(2)} (95% CI)`;
+    process.stdout.write(`${curve.label}: ${curve.seeds} run(s), last eval at env step ${curve.envSteps[last]}: ${curve.mean[last].toFixed(2)} ${spread}\n`);
   }
   process.stdout.write(`wrote ${base}.svg and ${base}.png\n`);
   return 0;

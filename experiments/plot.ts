@@ -1,13 +1,14 @@
 /**
- * `rad plot <run dirs...>`: learning curves as SVG and PNG, mean ± std over
- * seeds, x in env steps. The PNG is rasterized here (experiments/plot/raster.ts)
- * and written through common/png.ts; both files are written atomically because
- * the training loop refreshes them while a person may be looking.
+ * `rad plot <run dirs...>`: learning curves as SVG and PNG, mean ± std (or the
+ * 95% confidence interval of the mean) over seeds, x in env steps. The PNG is
+ * rasterized here (experiments/plot/raster.ts) and written through
+ * common/png.ts; both files are written atomically because the training loop
+ * refreshes them while a person may be looking.
  */
 import { InputError } from '../common/errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { encodePng } from '../common/png.ts';
-import { aggregateCurves, formatTick, niceTicks, readRunCurve, type AggregateCurve } from './plot/curves.ts';
+import { aggregateCurves, formatTick, niceTicks, readRunCurve, type AggregateCurve, type Band } from './plot/curves.ts';
 import { Canvas, type Rgb } from './plot/raster.ts';
 
 const palette: Rgb[] = [
@@ -29,8 +30,8 @@ interface Layout {
 
 function layout(curves: AggregateCurve[], width: number, height: number): Layout {
   const steps = curves.flatMap((curve) => curve.envSteps);
-  const lows = curves.flatMap((curve) => curve.mean.map((m, i) => m - curve.std[i]));
-  const highs = curves.flatMap((curve) => curve.mean.map((m, i) => m + curve.std[i]));
+  const lows = curves.flatMap((curve) => curve.mean.map((m, i) => m - curve.band[i]));
+  const highs = curves.flatMap((curve) => curve.mean.map((m, i) => m + curve.band[i]));
   let [xLow, xHigh] = [0, Math.max(1, ...steps)];
   let [yLow, yHigh] = [Math.min(0, ...lows), Math.max(...highs)];
   if (!(yHigh > yLow)) yHigh = yLow + 1;
@@ -49,7 +50,7 @@ function layout(curves: AggregateCurve[], width: number, height: number): Layout
 }
 
 function legend(curve: AggregateCurve): string {
-  return `${curve.label} (${curve.seeds} run${curve.seeds === 1 ? '' : 's'})`;
+  return `${curve.label} (${curve.seeds} run${curve.seeds === 1 ? '' : 's'}${curve.bandKind === 'ci95' ? ', 95% CI' : ''})`;
 }
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -72,8 +73,8 @@ export function renderSvg(curves: AggregateCurve[], title: string, width = 800, 
     `<text transform="translate(16 ${(box.top + box.bottom) / 2}) rotate(-90)" text-anchor="middle">eval return</text>`);
   curves.forEach((curve, index) => {
     const color = hex(palette[index % palette.length]);
-    const upper = curve.envSteps.map((s, i) => `${box.x(s).toFixed(2)},${box.y(curve.mean[i] + curve.std[i]).toFixed(2)}`);
-    const lower = curve.envSteps.map((s, i) => `${box.x(s).toFixed(2)},${box.y(curve.mean[i] - curve.std[i]).toFixed(2)}`).reverse();
+    const upper = curve.envSteps.map((s, i) => `${box.x(s).toFixed(2)},${box.y(curve.mean[i] + curve.band[i]).toFixed(2)}`);
+    const lower = curve.envSteps.map((s, i) => `${box.x(s).toFixed(2)},${box.y(curve.mean[i] - curve.band[i]).toFixed(2)}`).reverse();
     parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.2" stroke="none"/>`,
       `<polyline points="${curve.envSteps.map((s, i) => `${box.x(s).toFixed(2)},${box.y(curve.mean[i]).toFixed(2)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
     const legendY = box.bottom + 50 + index * 18;
@@ -105,7 +106,7 @@ export function renderPng(curves: AggregateCurve[], title: string, width = 800, 
   curves.forEach((curve, index) => {
     const color = palette[index % palette.length];
     const xs = curve.envSteps.map(box.x);
-    canvas.band(xs, curve.mean.map((m, i) => box.y(m + curve.std[i])), curve.mean.map((m, i) => box.y(m - curve.std[i])), color, 0.2);
+    canvas.band(xs, curve.mean.map((m, i) => box.y(m + curve.band[i])), curve.mean.map((m, i) => box.y(m - curve.band[i])), color, 0.2);
     canvas.polyline(xs.map((x, i) => [x, box.y(curve.mean[i])]), color, 2);
     const legendY = box.bottom + 44 + index * 18;
     canvas.fillRect(box.left, legendY, box.left + 14, legendY + 10, color);
@@ -121,9 +122,9 @@ export function renderPng(curves: AggregateCurve[], title: string, width = 800, 
  * Plots the eval curves of `runDirs` to `<outBase>.svg` and `<outBase>.png`.
  * Returns the curves drawn.
  */
-export function plotRuns(runDirs: string[], outBase: string, options: { title?: string; metric?: string } = {}): AggregateCurve[] {
+export function plotRuns(runDirs: string[], outBase: string, options: { title?: string; metric?: string; band?: Band } = {}): AggregateCurve[] {
   if (runDirs.length === 0) throw new InputError('plot: give at least one run directory');
-  const curves = aggregateCurves(runDirs.map((dir) => readRunCurve(dir, options.metric)));
+  const curves = aggregateCurves(runDirs.map((dir) => readRunCurve(dir, options.metric)), options.band);
   const title = options.title ?? 'evaluation return';
   // Wide enough for the longest legend line (labels grow with the keys in which settings differ).
   const width = Math.max(800, 90 + Math.max(...curves.map((curve) => Canvas.textWidth(legend(curve)))) + 20);

@@ -28,12 +28,33 @@ export interface RunCurve {
   returns: number[];
 }
 
+/** What the band around the mean shows: ± the population std over seeds, or the 95% confidence interval of the mean (Student's t). */
+export type Band = 'std' | 'ci95';
+export const BANDS: readonly Band[] = ['std', 'ci95'];
+
 export interface AggregateCurve {
   label: string;
   seeds: number;
   envSteps: number[];
   mean: number[];
   std: number[];
+  /** The band's half-width at each step (`std`, or the confidence interval's; 0 where one seed reached the step). */
+  band: number[];
+  /** The runs that reached each step. */
+  counts: number[];
+  bandKind: Band;
+}
+
+/**
+ * Student's t at 0.975 for `df` degrees of freedom: the table for 1-30, and
+ * above it the Cornish-Fisher expansion around z = 1.959964 (within 1e-3 there).
+ */
+export function studentT975(df: number): number {
+  const table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+    2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+  if (df <= table.length) return table[df - 1];
+  const z = 1.959964;
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
 }
 
 export function readRunCurve(dir: string, metric = 'eval/return_mean'): RunCurve {
@@ -62,8 +83,8 @@ export function readRunCurve(dir: string, metric = 'eval/return_mean'): RunCurve
   return { dir, label, setting, seed, envSteps: rows.map((row) => row.env_step as number), returns: rows.map((row) => row[metric] as number) };
 }
 
-/** Groups runs by setting; at each env step, mean and std over the seeds that reached it. */
-export function aggregateCurves(runs: RunCurve[]): AggregateCurve[] {
+/** Groups runs by setting; at each env step, mean, std and the band over the seeds that reached it. */
+export function aggregateCurves(runs: RunCurve[], bandKind: Band = 'std'): AggregateCurve[] {
   const groups = new Map<string, RunCurve[]>();
   for (const run of runs) {
     const key = JSON.stringify([run.label, run.setting]);
@@ -75,13 +96,20 @@ export function aggregateCurves(runs: RunCurve[]): AggregateCurve[] {
     const steps = [...new Set(members.flatMap((run) => run.envSteps))].sort((a, b) => a - b);
     const mean: number[] = [];
     const std: number[] = [];
+    const band: number[] = [];
+    const counts: number[] = [];
     for (const step of steps) {
       const values = members.map((run) => run.returns[run.envSteps.indexOf(step)]).filter((value) => value !== undefined);
-      const average = values.reduce((sum, value) => sum + value, 0) / values.length;
+      const n = values.length;
+      const average = values.reduce((sum, value) => sum + value, 0) / n;
+      const squares = values.reduce((sum, value) => sum + (value - average) ** 2, 0);
+      counts.push(n);
       mean.push(average);
-      std.push(Math.sqrt(values.reduce((sum, value) => sum + (value - average) ** 2, 0) / values.length));
+      std.push(Math.sqrt(squares / n));
+      // The confidence interval of the mean uses the sample std (n - 1); one seed gives none.
+      band.push(bandKind === 'std' ? std[std.length - 1] : n < 2 ? 0 : (studentT975(n - 1) * Math.sqrt(squares / (n - 1))) / Math.sqrt(n));
     }
-    return { label, seeds: members.length, envSteps: steps, mean, std };
+    return { label, seeds: members.length, envSteps: steps, mean, std, band, counts, bandKind };
   });
 }
 

@@ -218,9 +218,10 @@ describe('Ctrl-C', () => {
 describe('the other commands on a finished run', () => {
   it('eval, plot, render, augment and envs; train on the embedded cartpole', async () => {
     const cartpoleDir = join(runsDir, 'cartpole');
-    const [evaluation, plot, render, augment, envs, cartpole] = await Promise.all([
+    const [evaluation, plot, plotCi, render, augment, envs, cartpole] = await Promise.all([
       rad('eval', dirA, '--episodes', '2', '--json', '--backend', 'cpu'),
       rad('plot', dirA, dirB, '--out', join(runsDir, 'both')),
+      rad('plot', dirA, dirB, '--band', 'ci95', '--out', join(runsDir, 'both-ci')),
       rad('render', 'test:dot', '--out', join(runsDir, 'dot.png'), '--video', join(runsDir, 'dot.gif'), '--size', '32'),
       rad('augment', '--show', 'test:dot', '--aug', 'crop,translate', '--size', '100', '--out', join(runsDir, 'gallery.png')),
       rad('envs'),
@@ -239,7 +240,8 @@ describe('the other commands on a finished run', () => {
     const summary = JSON.parse(evaluation.stdout.trim().split('\n').at(-1)!);
     expect(summary).toMatchObject({ episodes: 2, backend: 'cpu' });
     expect(summary.returns).toHaveLength(2);
-    expect(plot.stdout).toMatch(/quick test:dot: 2 run\(s\), last eval at env step 80/);
+    expect(plot.stdout).toMatch(/quick test:dot: 2 run\(s\), last eval at env step 80: -?\d+\.\d\d ± \d+\.\d\d\n/);
+    expect(plotCi.stdout).toMatch(/quick test:dot: 2 run\(s\), last eval at env step 80: -?\d+\.\d\d ± \d+\.\d\d \(95% CI\)\n/);
     expect(decodePng(readFileSync(join(runsDir, 'both.png'))).shape).toEqual([500, 800, 3]);
     expect(render.code).toBe(0);
     expect(decodePng(readFileSync(join(runsDir, 'dot.png'))).shape).toEqual([32, 32, 3]);
@@ -286,7 +288,7 @@ describe('bad input on the command line', () => {
     writeFileSync(aFile, '');
     const notes = join(runsDir, 'notes.txt');
     writeFileSync(notes, 'not an image\n');
-    const [value, unknown, resume, envId, printedEnvId, configFile, png, huge, video, mp4, damaged, folder, version, runsDirFile, notARun, notPng] = await Promise.all([
+    const [value, unknown, resume, envId, printedEnvId, configFile, png, huge, video, mp4, damaged, folder, version, runsDirFile, notARun, notPng, band] = await Promise.all([
       rad('train', '--batch-size', 'many', '--print-config'),
       rad('train', '--batch-sise', '3'),
       rad('train', '--resume', dirA, '--seed', '4'),
@@ -303,7 +305,10 @@ describe('bad input on the command line', () => {
       rad('train', ...tiny, '--runs-dir', aFile),
       rad('train', '--resume', mkdtempSync(join(tmpdir(), 'rad-not-a-run-'))),
       rad('augment', '--show', notes, '--out', join(runsDir, 'notes-gallery.png')),
+      rad('plot', dirA, '--band', 'sem', '--out', join(runsDir, 'band')),
     ]);
+    expect(band.code).toBe(2);
+    expect(band.stderr).toBe('rad: error: --band "sem" is not allowed: expected std or ci95\n');
     expect(notPng.code).toBe(2);
     expect(notPng.stderr).toBe(`rad: error: image file ${notes} is not a PNG image: expected a PNG file, and it does not start with the PNG signature\n`);
     expect(runsDirFile.code).toBe(2);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../common/errors.ts';
 import { decodePng } from '../../common/png.ts';
-import { aggregateCurves, readRunCurve } from '../../experiments/plot/curves.ts';
+import { aggregateCurves, readRunCurve, studentT975 } from '../../experiments/plot/curves.ts';
 import { plotRuns } from '../../experiments/plot.ts';
 
 /** A run directory: config.yaml (preset quick, `env`, `seed`, and the `more` YAML lines) and eval.csv. */
@@ -46,6 +46,25 @@ describe('learning curves', () => {
     // Another env is another label: its setting is not compared with these.
     const walker = readRunCurve(fakeRun(root, 1, [[0, 5]], 'aug: none\n', 'walker-1', 'dmc:walker-walk'));
     expect(aggregateCurves([walker, runs[0]]).map((curve) => curve.label)).toEqual(['quick dmc:walker-walk', 'quick dmc:cartpole-swingup']);
+  });
+
+  it("draws the mean's 95% confidence interval on request (Student's t over the seeds that reached each step)", () => {
+    const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
+    const runs = [fakeRun(root, 1, [[0, 10], [1000, 5]]), fakeRun(root, 2, [[0, 20]]), fakeRun(root, 3, [[0, 30]])].map((dir) => readRunCurve(dir));
+    const [curve] = aggregateCurves(runs, 'ci95');
+    expect(curve.counts).toEqual([3, 1]);
+    // At step 0: mean 20, sample std 10, t(2) = 4.303, so 4.303 * 10 / sqrt(3); one run at step 1000: no interval.
+    expect(curve.band[0]).toBeCloseTo((4.303 * 10) / Math.sqrt(3), 10);
+    expect(curve.band[1]).toBe(0);
+    expect(curve.std[0]).toBeCloseTo(Math.sqrt(200 / 3), 10); // the population std is still there
+    expect(aggregateCurves(runs)[0].band).toEqual(aggregateCurves(runs)[0].std);
+    // The table's end and the expansion beyond it meet (t(30) = 2.042, t(31) = 2.040), and tend to z.
+    expect(studentT975(1)).toBe(12.706);
+    expect(studentT975(31)).toBeCloseTo(2.0395, 3);
+    expect(studentT975(1000)).toBeCloseTo(1.9623, 3);
+    const base = join(root, 'ci');
+    plotRuns(runs.map((run) => run.dir), base, { band: 'ci95' });
+    expect(readFileSync(`${base}.svg`, 'utf8')).toContain('quick dmc:cartpole-swingup (3 runs, 95% CI)');
   });
 
   it('widens the images to the longest legend line (labels grow with the keys in which settings differ)', () => {
