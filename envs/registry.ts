@@ -89,6 +89,11 @@ function positiveInteger(value: unknown, key: string): number {
 
 /** The options a run uses, with every default filled in (recorded in the run's config). */
 export function resolveEnvOptions(id: string, options: MakeEnvOptions = {}): ResolvedEnvOptions {
+  return resolveEnv(id, options).resolved;
+}
+
+/** Env `id`'s name after its prefix, its family, and `options` checked and with every default filled in. */
+function resolveEnv(id: string, options: MakeEnvOptions): { name: string; family: EnvFamily; resolved: ResolvedEnvOptions } {
   const [prefix, name, family] = splitId(id);
   const from = options.from ?? 'pixels';
   if (from !== 'pixels' && from !== 'states') throw new InputError(`makeEnv: from must be 'pixels' or 'states', got ${showValue(from)}`);
@@ -101,7 +106,7 @@ export function resolveEnvOptions(id: string, options: MakeEnvOptions = {}): Res
   if (camera !== 0 && !family.cameras) {
     throw new InputError(`${id}: camera ${showValue(camera)} is chosen by ${familiesWith('cameras')} envs only; "${prefix}:" envs render their own view (a remote env's camera goes in its id's kwargs: ?camera_id=N for dm_control/, ?camera=N for an env of rad serve)`);
   }
-  return {
+  const resolved = {
     from,
     renderSize: positiveInteger(options.renderSize ?? 84, 'renderSize'),
     frameStack: positiveInteger(options.frameStack ?? (from === 'pixels' ? 3 : 1), 'frameStack'),
@@ -110,6 +115,7 @@ export function resolveEnvOptions(id: string, options: MakeEnvOptions = {}): Res
     appearance,
     appearanceFolder: options.appearanceFolder,
   };
+  return { name, family, resolved };
 }
 
 /**
@@ -118,8 +124,7 @@ export function resolveEnvOptions(id: string, options: MakeEnvOptions = {}): Res
  * episode statistics (lengths in agent steps).
  */
 export async function makeEnv(id: string, options: MakeEnvOptions = {}): Promise<Env> {
-  const [, name, family] = splitId(id);
-  const resolved = resolveEnvOptions(id, options);
+  const { name, family, resolved } = resolveEnv(id, options);
   let env: Env = await family.make(name, resolved);
   try {
     if (resolved.actionRepeat > 1) env = new ActionRepeat(env, resolved.actionRepeat);
@@ -144,8 +149,7 @@ export async function makeEnv(id: string, options: MakeEnvOptions = {}): Promise
  * down) is left to `makeEnv`.
  */
 export async function checkEnv(id: string, options: MakeEnvOptions = {}): Promise<void> {
-  const resolved = resolveEnvOptions(id, options);
-  const [, name, family] = splitId(id);
+  const { name, family, resolved } = resolveEnv(id, options);
   await family.check?.(name, resolved);
 }
 

@@ -273,7 +273,7 @@ export async function plotCommandAction(dirs: string[], options: Record<string, 
   const curves = plotRuns(dirs, base, { title: options.title, metric: options.metric, band });
   for (const curve of curves) {
     const last = curve.envSteps.length - 1;
-    const spread = band === 'std' ? `± ${curve.std[last].toFixed(2)}` : curve.counts[last] < 2 ? '(one run there: no CI)' : `± ${curve.band[last].toFixed(2)} (95% CI)`;
+    const spread = band === 'std' ? `± ${curve.band[last].toFixed(2)}` : curve.counts[last] < 2 ? '(one run there: no CI)' : `± ${curve.band[last].toFixed(2)} (95% CI)`;
     process.stdout.write(`${curve.label}: ${curve.seeds} run(s), last eval at env step ${curve.envSteps[last]}: ${curve.mean[last].toFixed(2)} ${spread}\n`);
   }
   process.stdout.write(`wrote ${base}.svg and ${base}.png\n`);

@@ -38,9 +38,9 @@ export interface RunReplay {
   setRandomState(state: RandomState): void;
 }
 
-function shapeOf(space: Space, what: string): number[] {
+function boxOf(space: Space, what: string): Box {
   if (space.kind !== 'box') throw new ConfigError(`${what}: expected a Box observation space, got ${space}`);
-  return space.shape;
+  return space;
 }
 
 /**
@@ -96,8 +96,9 @@ export function makeAgent(config: RunConfig, env: Env): RunAgent {
   if (env.actionSpace.kind !== 'box') {
     throw new ConfigError(`algo ${config.algo}: SAC needs a continuous (Box) action space; ${config.env} has ${env.actionSpace}. No discrete-action agent exists yet.`);
   }
-  const observationShape = shapeOf(env.observationSpace, config.env);
-  checkObservations(config, env.observationSpace as Box);
+  const observationSpace = boxOf(env.observationSpace, config.env);
+  checkObservations(config, observationSpace);
+  const observationShape = observationSpace.shape;
   const auxiliary = config.algo === 'curl' ? [new CurlLoss({ featureDim: config.feature_dim, weight: config.curl_weight }, Random.derive(config.seed, 'curl'))] : [];
   const agent = new SacAgent({ observationShape, actionSpace: env.actionSpace, config: sacConfigOf(config), auxiliary, seed: config.seed });
   return {
@@ -119,8 +120,9 @@ function asStored(observation: unknown): NdArray {
 }
 
 export function makeReplay(config: RunConfig, env: Env): RunReplay {
-  const observationShape = shapeOf(env.observationSpace, config.env);
-  const pixels = config.from === 'pixels' && env.observationSpace.kind === 'box' && env.observationSpace.dtype === 'uint8';
+  const observationSpace = boxOf(env.observationSpace, config.env);
+  const observationShape = observationSpace.shape;
+  const pixels = config.from === 'pixels' && observationSpace.dtype === 'uint8';
   const frameStack = pixels ? config.frame_stack : 1;
   const frameShape = [...observationShape];
   if (pixels) {

@@ -28,6 +28,11 @@ interface Layout {
   y(value: number): number;
 }
 
+/** The plot box's left and right margins, and where legend text starts right of the box's left edge (pixels). */
+const LEFT = 70;
+const RIGHT_MARGIN = 20;
+const LEGEND_TEXT = 20;
+
 function layout(curves: AggregateCurve[], width: number, height: number): Layout {
   const steps = curves.flatMap((curve) => curve.envSteps);
   const lows = curves.flatMap((curve) => curve.mean.map((m, i) => m - curve.band[i]));
@@ -41,7 +46,7 @@ function layout(curves: AggregateCurve[], width: number, height: number): Layout
   xHigh = Math.max(xHigh, xTicks[xTicks.length - 1]);
   yLow = Math.min(yLow, yTicks[0]);
   yHigh = Math.max(yHigh, yTicks[yTicks.length - 1]);
-  const [left, right, top, bottom] = [70, width - 20, 40, height - 50 - 18 * curves.length];
+  const [left, right, top, bottom] = [LEFT, width - RIGHT_MARGIN, 40, height - 50 - 18 * curves.length];
   return {
     width, height, left, right, top, bottom, xTicks, yTicks,
     x: (step) => left + ((step - xLow) / (xHigh - xLow)) * (right - left),
@@ -79,7 +84,7 @@ export function renderSvg(curves: AggregateCurve[], title: string, width = 800, 
       `<polyline points="${curve.envSteps.map((s, i) => `${box.x(s).toFixed(2)},${box.y(curve.mean[i]).toFixed(2)}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
     const legendY = box.bottom + 50 + index * 18;
     parts.push(`<rect x="${box.left}" y="${legendY - 9}" width="14" height="10" fill="${color}"/>`,
-      `<text x="${box.left + 20}" y="${legendY}">${escapeXml(legend(curve))}</text>`);
+      `<text x="${box.left + LEGEND_TEXT}" y="${legendY}">${escapeXml(legend(curve))}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
@@ -110,7 +115,7 @@ export function renderPng(curves: AggregateCurve[], title: string, width = 800, 
     canvas.polyline(xs.map((x, i) => [x, box.y(curve.mean[i])]), color, 2);
     const legendY = box.bottom + 44 + index * 18;
     canvas.fillRect(box.left, legendY, box.left + 14, legendY + 10, color);
-    canvas.text(box.left + 20, legendY, legend(curve), ink);
+    canvas.text(box.left + LEGEND_TEXT, legendY, legend(curve), ink);
   });
   for (const [x0, y0, x1, y1] of [[box.left, box.top, box.right, box.top + 1], [box.left, box.bottom, box.right + 1, box.bottom + 1], [box.left, box.top, box.left + 1, box.bottom], [box.right, box.top, box.right + 1, box.bottom]]) {
     canvas.fillRect(x0, y0, x1, y1, [68, 68, 68]);
@@ -127,7 +132,7 @@ export function plotRuns(runDirs: string[], outBase: string, options: { title?: 
   const curves = aggregateCurves(runDirs.map((dir) => readRunCurve(dir, options.metric)), options.band);
   const title = options.title ?? 'evaluation return';
   // Wide enough for the longest legend line (labels grow with the keys in which settings differ).
-  const width = Math.max(800, 90 + Math.max(...curves.map((curve) => Canvas.textWidth(legend(curve)))) + 20);
+  const width = Math.max(800, LEFT + LEGEND_TEXT + Math.max(...curves.map((curve) => Canvas.textWidth(legend(curve)))) + RIGHT_MARGIN);
   writeFileAtomic(`${outBase}.svg`, renderSvg(curves, title, width));
   writeFileAtomic(`${outBase}.png`, renderPng(curves, title, width));
   return curves;

@@ -10,12 +10,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import YAML from 'yaml';
 import { InputError } from '../../common/errors.ts';
+import { fieldNames, fields } from '../config/fields.ts';
 import { readCsv } from '../log/csv.ts';
 
-/** Config keys that do not change what a run learns: runs differing only in these are seeds of one setting. */
-const NOT_THE_SETTING = new Set([
+/**
+ * Config keys that do not change what a run learns: runs differing only in these are seeds of one setting.
+ * Every output key, and of the others the seed, the compute backend and the budgets but init_steps (its random start).
+ */
+const NOT_THE_SETTING = new Set<string>([
+  ...fieldNames.filter((key) => fields[key].group === 'output'),
   'seed', 'backend', 'threads', 'env_steps', 'eval_every', 'eval_episodes', 'checkpoint_every', 'log_every',
-  'runs_dir', 'run_name', 'checkpoint_replay', 'video', 'video_format', 'plot', 'tensorboard',
 ]);
 
 export interface RunCurve {
