@@ -64,7 +64,7 @@ for (const key of fieldNames) {
   }
 }
 trainCommand.addHelpText('after', `
-Flags override the preset: --batch-size 256, --aug crop-translate, --no-plot.
+Flags override the preset: --batch-size 256, --aug translate --image-size 108, --no-plot.
 See what a preset resolves to: rad train --preset curl --env dmc:cheetah-run --print-config
 Budgets count env steps (env_step = agent_step x action_repeat).
 

@@ -30,7 +30,7 @@ import { checkAuxiliary } from '../aux/plugin.ts';
 import { parseAugmentations, type Pipeline } from '../../augment/pipeline.ts';
 import { Adam } from '../nets/adam.ts';
 import type { ReplayBatch } from '../replay.ts';
-import { resolveSacConfig, type SacConfig } from './config.ts';
+import { augmentationParamsOf, resolveSacConfig, type SacConfig } from './config.ts';
 import { SacNetworks } from './networks.ts';
 
 export interface SacAgentOptions {
@@ -78,7 +78,7 @@ export class SacAgent {
     }
     this.observationShape = [...observationShape];
     const pixels = observationShape.length === 3;
-    this.pipeline = parseAugmentations(this.config.augmentation, { crop: { size: this.config.imageSize }, ...this.config.augmentationParams });
+    this.pipeline = parseAugmentations(this.config.augmentation, augmentationParamsOf(this.config));
     const expectedKind = pixels ? 'pixels' : 'state';
     if (this.pipeline.kind !== 'none' && this.pipeline.kind !== expectedKind) {
       throw new Error(`SacAgent: augmentation "${this.config.augmentation}" works on ${this.pipeline.kind}, but observations of shape [${observationShape}] are ${expectedKind}; use a ${expectedKind} augmentation or 'none'`);

@@ -47,9 +47,9 @@ export interface SacConfig {
   logStdMax: number;
   /** Augmentation spec (augment/pipeline.ts) applied to sampled batches: 'crop' for RAD/CURL, 'shift' for DrQ, 'none'. */
   augmentation: string;
-  /** Crop size: the side of the network input after a 'crop' (RAD/CURL crop 100 -> 84). */
+  /** The side of the network input that a 'crop' cuts (RAD/CURL: 100 -> 84) or a 'translate' places the frame in (RAD: 100 in 108). */
   imageSize: number;
-  /** Further augmentation parameters by name, e.g. { translate: { size: 108 } } (override imageSize for crop). */
+  /** Further augmentation parameters by name, e.g. { cutout: { min: 10, max: 30 } }; they override imageSize for crop and translate. */
   augmentationParams: Record<string, unknown>;
   /** DrQ K: augmented copies of next obs whose target values are averaged (1 = RAD/CURL). */
   targetAugmentations: number;
@@ -84,6 +84,11 @@ export const defaultSacConfig: SacConfig = {
   targetAugmentations: 1,
   qAugmentations: 1,
 };
+
+/** The parameters each augmentation takes: crop and translate end at imageSize, then augmentationParams. */
+export function augmentationParamsOf(config: Pick<SacConfig, 'imageSize' | 'augmentationParams'>): Record<string, unknown> {
+  return { crop: { size: config.imageSize }, translate: { size: config.imageSize }, ...config.augmentationParams };
+}
 
 /** DrQ's settings over the defaults: random shift (pad 4) and K = M = 2. */
 export const drqOverrides: Partial<SacConfig> = {

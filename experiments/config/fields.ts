@@ -39,7 +39,7 @@ export const fields = {
   // --- env ---
   from: { type: 'enum', group: 'env', values: ['pixels', 'states'], default: 'pixels', doc: 'observations: stacked RGB frames or the state vector' },
   render_size: { type: 'int', group: 'env', min: 8, max: 1024, default: 100, doc: 'rendered frame size in pixels (RAD/CURL render 100, then crop to image_size)' },
-  image_size: { type: 'int', group: 'env', min: 8, max: 1024, default: 84, doc: 'frame size the crop leaves, which the encoder sees (crop 100 -> 84); other augmentations keep their own: translate a 108 canvas (RAD), shift and none the render size' },
+  image_size: { type: 'int', group: 'env', min: 8, max: 1024, default: 84, doc: 'frame size the encoder sees: crop cuts the render to it (RAD: 100 -> 84), translate places the render in a canvas of it (RAD: 100 in 108); without either it must equal render_size' },
   frame_stack: { type: 'int', group: 'env', min: 1, max: 16, default: 3, doc: 'number of consecutive frames stacked into one observation' },
   action_repeat: { type: 'int', group: 'env', min: 1, max: 100, default: 4, doc: 'env steps per agent action (PlaNet benchmark: 8 cartpole, 2 finger and walker, 4 the rest)' },
   camera: { type: 'int', group: 'env', min: -1, max: 64, default: 0, doc: "camera index to render (dm_control renders camera 0; -1: MuJoCo's free camera)" },

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseAugmentations } from '../../augment/pipeline.ts';
+import { augmentationParamsOf } from '../../agents/sac/config.ts';
 import { fieldNames, fields, flagName, type FieldName, type FieldSpec, type RunConfig } from './fields.ts';
 import { InputError, showValue } from '../../common/errors.ts';
 
@@ -157,9 +158,6 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
     throw new ConfigError(`${source}: ${result.error.message}`);
   }
   const resolved = result.data as RunConfig;
-  if (resolved.image_size > resolved.render_size) {
-    throw new ConfigError(`${source}: image_size = ${resolved.image_size} exceeds render_size = ${resolved.render_size}; the crop cannot be larger than the frame`);
-  }
   // Both would run silently: a run that never leaves its random actions, a batch the buffer can never hold.
   if (resolved.init_steps >= resolved.env_steps) {
     throw new ConfigError(`${source}: init_steps = ${resolved.init_steps} is not below env_steps = ${resolved.env_steps}: expected init_steps < env_steps, so that the agent acts and learns within the budget`);
@@ -177,6 +175,7 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
   if (pipeline.kind !== 'none' && pipeline.kind !== observed) {
     throw new ConfigError(`${source}: aug = ${showValue(resolved.aug)} augments ${pipeline.kind}, but from = ${resolved.from}; use ${observed === 'state' ? 'a state augmentation' : 'a pixel augmentation'} or none`);
   }
+  if (resolved.from === 'pixels') checkResizing(resolved, pipeline.names, source);
   if (resolved.env.trim() === '') throw new ConfigError(`${source}: env = "" is not allowed: expected an env id such as dmc:cartpole-swingup`);
   return resolved;
 }
@@ -186,9 +185,33 @@ export function agentAugmentation(config: Pick<RunConfig, 'algo' | 'aug'>): stri
   return config.algo === 'sac' ? 'none' : config.aug;
 }
 
-/** The agent's augmentation pipeline for `config` (crop takes image_size, as in sacConfigOf, components.ts). */
+/** The agent's augmentation pipeline for `config`, with the parameters the agent gives it (crop and translate end at image_size). */
 function agentPipeline(config: RunConfig): ReturnType<typeof parseAugmentations> {
-  return parseAugmentations(agentAugmentation(config), { crop: { size: config.image_size } });
+  return parseAugmentations(agentAugmentation(config), augmentationParamsOf({ imageSize: config.image_size, augmentationParams: {} }));
+}
+
+/**
+ * image_size is the encoder's input: a crop cuts the render down to it (RAD:
+ * 100 -> 84), a translate places the render in a canvas of it (RAD: 100 in
+ * 108). So a crop must not exceed the render, a translate must exceed it, and
+ * one pipeline cannot hold both: each would end at image_size.
+ */
+function checkResizing(config: RunConfig, names: readonly string[], source: string): void {
+  const { image_size: image, render_size: render } = config;
+  const aug = showValue(config.aug);
+  const crops = names.includes('crop');
+  const translates = names.includes('translate');
+  if (crops && translates) {
+    throw new ConfigError(`${source}: aug = ${aug} both crops and translates, and each sets the encoder's input to image_size; use one of them (crop: image_size below render_size; translate: above)`);
+  }
+  if (crops && image > render) {
+    throw new ConfigError(`${source}: image_size = ${image} exceeds render_size = ${render}; the crop cannot be larger than the frame`);
+  }
+  if (translates && image <= render) {
+    throw new ConfigError(
+      `${source}: aug = ${aug} places the ${render}x${render} render in an image_size x image_size canvas, but image_size = ${image}; expected image_size above render_size (RAD: 108 for its 100 render)`,
+    );
+  }
 }
 
 /**

@@ -36,8 +36,8 @@ describe('run config: presets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
     const file = join(dir, 'mine.yaml');
     writeFileSync(file, 'batch_size: 64\naction_repeat: 3\n');
-    const config = resolveConfig({ preset: 'rad', configFile: file, overrides: { action_repeat: 5, aug: 'crop-translate' } });
-    expect(config).toMatchObject({ batch_size: 64, action_repeat: 5, aug: 'crop-translate' });
+    const config = resolveConfig({ preset: 'rad', configFile: file, overrides: { action_repeat: 5, aug: 'crop-cutout' } });
+    expect(config).toMatchObject({ batch_size: 64, action_repeat: 5, aug: 'crop-cutout' });
   });
 
   it('a config file may name its preset, as a printed config does: --print-config then --config runs the same config', () => {
@@ -101,7 +101,7 @@ describe('run config: bad input names the key, the value and what is allowed', (
     expect(message(rad({ algo: 'sac' }))).toMatch(/algo sac augments nothing, so the encoder sees the 100x100 render, but image_size = 84/);
     // A render of the size the encoder sees, a crop or a translate, or state observations, are all fine.
     expect(rad({ aug: 'none', render_size: 84 })().aug).toBe('none');
-    expect(rad({ aug: 'translate' })().aug).toBe('translate');
+    expect(rad({ aug: 'translate', image_size: 108 })().aug).toBe('translate');
     expect(rad({ aug: 'crop-cutout' })().aug).toBe('crop-cutout');
     expect(resolveConfig({ preset: 'drq' }).aug).toBe('shift');
     // A saved config describes a run already made: it still reads (resume, eval).
@@ -109,6 +109,19 @@ describe('run config: bad input names the key, the value and what is allowed', (
     const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
     writeFileSync(join(dir, 'config.yaml'), configToYaml(saved));
     expect(readConfigFile(join(dir, 'config.yaml')).aug).toBe('none');
+  });
+
+  it('image_size is what the encoder sees: a crop cuts the render to it, a translate places the render in a canvas of it', () => {
+    const rad = (overrides: Record<string, unknown>) => resolveConfig({ preset: 'rad', overrides });
+    expect(message(() => rad({ aug: 'translate' }))).toMatch(
+      /aug = "translate" places the 100x100 render in an image_size x image_size canvas, but image_size = 84; expected image_size above render_size \(RAD: 108 for its 100 render\)/,
+    );
+    // A canvas of the render's own size would translate by nothing.
+    expect(message(() => rad({ aug: 'translate-cutout', image_size: 100 }))).toMatch(/aug = "translate-cutout" places the 100x100 render .* but image_size = 100/);
+    expect(message(() => rad({ aug: 'crop-translate', image_size: 108 }))).toMatch(/aug = "crop-translate" both crops and translates, and each sets the encoder's input to image_size; use one of them/);
+    expect(message(() => rad({ aug: 'crop', image_size: 108 }))).toMatch(/image_size = 108 exceeds render_size = 100; the crop cannot be larger than the frame/);
+    // State runs have no frames to size.
+    expect(resolveConfig({ preset: 'sac-state', overrides: { image_size: 120 } }).image_size).toBe(120);
   });
 
   it('an unknown key, with a suggestion', () => {
