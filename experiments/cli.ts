@@ -11,6 +11,7 @@ import { InputError } from '../common/errors.ts';
 import { allowedText } from './config/schema.ts';
 import { defaultPreset, listPresets } from './config/presets.ts';
 import { packageVersion } from './checkpoint.ts';
+import type { EvalCommandOptions } from './eval-command.ts';
 
 const program = new Command();
 program
@@ -97,27 +98,26 @@ trainCommand.action((options: Record<string, unknown>, command: Command) =>
 // --- eval ---
 program
   .command('eval')
-  .description('evaluate a trained agent: deterministic episodes from a run directory or a checkpoint folder')
-  .argument('<path>', 'run directory (uses its best checkpoint) or checkpoint folder')
+  .description('evaluate trained agents: deterministic episodes from run directories or checkpoint folders; with several runs, envs or appearances, a generalization report')
+  .argument('<paths...>', 'run directories (each uses its best checkpoint) or checkpoint folders: several runs (seeds) are reported together')
   .option('--checkpoint <name>', 'which checkpoint of a run directory: best or latest', 'best')
-  .option('--episodes <n>', 'episodes to run (default: the run config eval_episodes)')
-  .option('--seed <n>', 'seed of the evaluation resets', '0')
-  .option('--video <file>', 'write the first episode as .gif or .mp4 (mp4 needs ffmpeg on PATH)')
+  .option('--episodes <n>', 'episodes per evaluation (default: the run config eval_episodes)')
+  .option('--seed <n>', 'seed of the evaluation resets (the same under every env and appearance)', '0')
+  .option('--video <file>', 'write the first episode as .gif or .mp4 (mp4 needs ffmpeg on PATH); one evaluation only')
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', 'auto')
-  .option('--env <id>', 'evaluate on this env instead of the run\'s (same observation and action spaces), e.g. unseen ProcGen levels')
-  .option('--appearance <mode>', 'DMControl-GB appearance to evaluate under: default, color_easy, color_hard, video_easy, video_hard (default: the run\'s)')
+  .option('--env <id>', 'evaluate on this env instead of the run\'s (same observation and action spaces), e.g. unseen ProcGen levels; repeat for several', (id: string, ids: string[]) => [...ids, id], [] as string[])
+  .option('--appearance <modes>', 'DMControl-GB appearances to evaluate under, separated by commas: default, color_easy, color_hard, video_easy, video_hard (default: the run\'s)')
   .option('--appearance-folder <dir>', 'a folder of PNG frames for the video appearances')
-  .option('--json', 'print the result as one JSON line')
+  .option('--json', 'print each evaluation as one JSON line (and the report as a last line)')
   .addHelpText('after', `
 Examples:
   $ rad eval runs/dmc-cartpole-swingup__quick__1__20260101-120000
   $ rad eval runs/<run> --checkpoint latest --episodes 20 --video eval.gif
   $ rad eval runs/<run> --appearance video_hard --episodes 10      # DMControl-GB generalization
   $ rad eval runs/<run> --env "remote:tcp://127.0.0.1:5555/procgen/coinrun?start_level=100000&num_levels=0"
-  $ rad eval runs/<run>/checkpoints/best.step_0000040000 --json`)
-  .action((path: string, options: Record<string, string | boolean | undefined>) =>
-    run(async () => (await import('./commands.ts')).evalCommandAction(path, options)),
-  );
+  $ rad eval runs/<run>/checkpoints/best.step_0000040000 --json
+  $ rad eval runs/dmc-walker-walk__rad__* --appearance default,color_hard,video_easy,video_hard   # the report over seeds`)
+  .action((paths: string[], options: EvalCommandOptions) => run(async () => (await import('./eval-command.ts')).evalCommandAction(paths, options)));
 
 // --- envs ---
 program

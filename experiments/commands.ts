@@ -2,8 +2,7 @@
  * The work behind each `rad` command (experiments/cli.ts parses the flags).
  * Each returns the process exit code.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { NdArray } from '../common/ndarray.ts';
 import { checkOutputFolder } from '../common/output.ts';
 import { checkPngPath, readPng, writePng } from '../common/png.ts';
@@ -12,12 +11,12 @@ import { checkVideoPath, writeVideo } from '../common/video.ts';
 import type { Env } from '../envs/core.ts';
 import { checkEnv, envFamilies, listEnvIds, makeEnv, type MakeEnvOptions } from '../envs/registry.ts';
 import { fields, type FieldName } from './config/fields.ts';
-import { configToYaml, readConfigFile, resolveConfig } from './config/presets.ts';
+import { configToYaml, resolveConfig } from './config/presets.ts';
 import { ConfigError, parseFlagValue } from './config/schema.ts';
-import { evaluate, frameOf } from './evaluate.ts';
-import { runFiles } from './run-dir.ts';
+import { frameOf } from './evaluate.ts';
 
-function integer(text: string | undefined, flag: string, min = 0, max = Infinity): number {
+/** A flag's integer value, or bad input naming the flag and the range. */
+export function integer(text: string | undefined, flag: string, min = 0, max = Infinity): number {
   const value = Number(text);
   if (text === undefined || !Number.isInteger(value) || value < min || value > max) {
     const range = Number.isFinite(max) ? `>= ${min} and <= ${max}` : `>= ${min}`;
@@ -89,89 +88,6 @@ function reportRun(result: Awaited<ReturnType<typeof import('./train.ts').train>
   const best = result.bestReturn === null ? '-' : result.bestReturn.toFixed(2);
   process.stdout.write(`${result.status}: ${result.envSteps} env steps (${result.agentSteps} agent steps) in ${result.seconds.toFixed(0)} s; final eval return ${final}, best ${best}; run dir ${result.runDir}\n`);
   return result.status === 'interrupted' ? interruptedCode : 0;
-}
-
-/** A run directory and checkpoint folder from what a person typed. */
-function locateCheckpoint(path: string, name: string): { runDir: string; folder: string } {
-  const absolute = resolve(path);
-  if (!existsSync(absolute)) throw new ConfigError(`rad eval: ${path} does not exist`);
-  if (existsSync(join(absolute, 'manifest.json'))) return { runDir: dirname(dirname(absolute)), folder: absolute };
-  if (!existsSync(join(absolute, runFiles.config))) throw new ConfigError(`rad eval: ${path} is neither a run directory (no config.yaml) nor a checkpoint folder (no manifest.json)`);
-  if (name !== 'best' && name !== 'latest') throw new ConfigError(`--checkpoint ${JSON.stringify(name)} is not allowed: expected best or latest`);
-  const pointer = join(absolute, runFiles.checkpoints, `${name}.json`);
-  if (!existsSync(pointer)) throw new ConfigError(`rad eval: ${path} has no ${name} checkpoint yet (no ${pointer})`);
-  const folder = join(absolute, runFiles.checkpoints, (JSON.parse(readFileSync(pointer, 'utf8')) as { folder: string }).folder);
-  return { runDir: absolute, folder };
-}
-
-export async function evalCommandAction(path: string, options: Record<string, string | boolean | undefined>): Promise<number> {
-  const { runDir, folder } = locateCheckpoint(path, String(options.checkpoint ?? 'best'));
-  const config = readConfigFile(join(runDir, runFiles.config));
-  const episodes = options.episodes === undefined ? config.eval_episodes : integer(String(options.episodes), '--episodes', 1);
-  const seed = integer(String(options.seed ?? '0'), '--seed');
-  if (typeof options.video === 'string') checkVideoPath(options.video);
-  const { setupBackend } = await import('../agents/tf/backend.ts');
-  const { loadCheckpoint } = await import('./checkpoint.ts');
-  const { makeAgent } = await import('./components.ts');
-  const backendName = String(options.backend ?? 'auto');
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backendName)) throw new ConfigError(`--backend ${JSON.stringify(backendName)} is not allowed: expected auto, tensorflow, wasm or cpu`);
-  const backend = await setupBackend(backendName === 'auto' ? undefined : (backendName as 'cpu'));
-  const checkpoint = loadCheckpoint(folder);
-  const { envOptions } = await import('./train.ts');
-  // Another env or appearance than the run's: the generalization protocols (DMControl-GB, unseen ProcGen levels).
-  const envId = options.env === undefined ? config.env : String(options.env);
-  const appearance = options.appearance === undefined ? config.appearance : String(options.appearance);
-  const env = await makeEnv(envId, {
-    ...envOptions(config),
-    appearance,
-    appearanceFolder: options.appearanceFolder === undefined ? undefined : String(options.appearanceFolder),
-  });
-  let agent: ReturnType<typeof makeAgent>;
-  try {
-    // Named by the env evaluated on, which may not be the run's.
-    agent = makeAgent({ ...config, env: envId }, env);
-  } catch (error) {
-    await env.close();
-    throw error;
-  }
-  try {
-    // Weights from the checkpoint over a fresh state: evaluation needs no optimizer moments.
-    const fresh = agent.getState();
-    const weights = checkpoint.arrays('weights');
-    for (const [name, values] of Object.entries(weights)) {
-      if (fresh[name]?.length !== values.length) {
-        throw new ConfigError(
-          `rad eval: ${envId} (obs ${env.observationSpace}, action ${env.actionSpace}) does not fit the checkpoint, trained on ${config.env}: ` +
-            `weight "${name}" holds ${values.length} values there and ${fresh[name]?.length ?? 'none'} here; evaluate on an env with the same observation and action spaces`,
-        );
-      }
-    }
-    agent.setState({ ...fresh, ...weights } as Record<string, Float32Array>);
-    const result = await evaluate(env, agent, { episodes, rng: Random.derive(seed, 'eval-command'), record: typeof options.video === 'string' });
-    if (typeof options.video === 'string') await writeVideo(options.video, result.frames, Math.max(1, Number(env.metadata.renderFps ?? 30) / config.action_repeat));
-    const summary = {
-      checkpoint: folder,
-      env: envId,
-      appearance,
-      env_step: checkpoint.manifest.envStep,
-      agent_step: checkpoint.manifest.agentStep,
-      backend: backend.name,
-      episodes,
-      returns: result.returns,
-      mean: result.mean,
-      std: result.std,
-    };
-    if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
-    else {
-      process.stdout.write(`checkpoint ${folder} (env step ${summary.env_step}, backend ${backend.name}) on ${envId}, appearance ${appearance}\n`);
-      result.returns.forEach((value, i) => process.stdout.write(`episode ${i + 1}: return ${value.toFixed(2)}\n`));
-      process.stdout.write(`mean return ${result.mean.toFixed(2)} ± ${result.std.toFixed(2)} over ${episodes} episodes\n`);
-    }
-  } finally {
-    agent.dispose();
-    await env.close();
-  }
-  return 0;
 }
 
 function spaceText(env: Env): string {

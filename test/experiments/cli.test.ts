@@ -272,6 +272,38 @@ describe('the other commands on a finished run', () => {
     expect(otherSize.code).toBe(2);
     expect(otherSize.stderr).toContain('test:dot-32: its frames are 32x32 but render_size is 24');
   }, 120_000);
+
+  it('eval of several runs on several envs: one line per evaluation, then the generalization report against the training condition', async () => {
+    const twoEnvs = ['--env', 'test:dot', '--env', 'test:dot-long', '--episodes', '2', '--backend', 'cpu'];
+    const [json, text, video, emptyAppearance] = await Promise.all([
+      rad('eval', dirA, dirB, ...twoEnvs, '--json'),
+      rad('eval', dirA, dirB, ...twoEnvs),
+      rad('eval', dirA, dirB, '--video', join(runsDir, 'two.gif'), '--backend', 'cpu'),
+      rad('eval', dirA, '--appearance', 'default,', '--backend', 'cpu'),
+    ]);
+    expect(json.stderr).not.toMatch(/error/i);
+    const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(5);
+    const evaluations = lines.slice(0, 4);
+    expect(evaluations.map((line) => [line.checkpoint.startsWith(dirA) ? 'a' : 'b', line.env, line.episodes])).toEqual([
+      ['a', 'test:dot', 2], ['a', 'test:dot-long', 2], ['b', 'test:dot', 2], ['b', 'test:dot-long', 2],
+    ]);
+    const meanOf = (env: string) => evaluations.filter((line) => line.env === env).reduce((sum, line) => sum + line.mean, 0) / 2;
+    const { report } = lines[4];
+    expect(report.map((row: { env: string; train: boolean; runs: number }) => [row.env, row.train, row.runs])).toEqual([['test:dot', true, 2], ['test:dot-long', false, 2]]);
+    expect(report[0].mean).toBeCloseTo(meanOf('test:dot'), 10);
+    expect(report[1].mean).toBeCloseTo(meanOf('test:dot-long'), 10);
+    // Runs a and b share their seed: the same returns, so no spread over runs.
+    expect(report[0].std).toBe(0);
+    expect(text.stdout).toMatch(/^a on test:dot, appearance default: mean return -?\d+\.\d\d ± \d+\.\d\d over 2 episodes$/m);
+    expect(text.stdout).toMatch(/^condition\s+mean return ± std over runs\s+runs\s+vs training condition$/m);
+    expect(text.stdout).toMatch(/^test:dot, default\s+-?\d+\.\d\d ± 0\.00\s+2\s+trained here$/m);
+    expect(text.stdout).toMatch(/^test:dot-long, default\s+-?\d+\.\d\d ± 0\.00\s+2\s+[+-]\d+\.\d\d/m);
+    expect(video.code).toBe(2);
+    expect(video.stderr).toContain('--video records one evaluation, and 2 are asked for; give one run, one env and one appearance');
+    expect(emptyAppearance.code).toBe(2);
+    expect(emptyAppearance.stderr).toContain('--appearance "default," is not allowed: expected appearance names separated by commas');
+  }, 120_000);
 });
 
 describe('bad input on the command line', () => {
