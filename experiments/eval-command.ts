@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Random } from '../common/random.ts';
 import { checkVideoPath, writeVideo } from '../common/video.ts';
-import { checkEnv, makeEnv } from '../envs/registry.ts';
+import type { Env } from '../envs/core.ts';
+import { makeEnv, type MakeEnvOptions } from '../envs/registry.ts';
+import type { RunAgent } from './components.ts';
 import type { RunConfig } from './config/fields.ts';
 import { readConfigFile } from './config/presets.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.ts';
@@ -104,13 +106,15 @@ export async function evalCommandAction(paths: string[], options: EvalCommandOpt
   if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backendName)) throw new ConfigError(`--backend ${JSON.stringify(backendName)} is not allowed: expected auto, tensorflow, wasm or cpu`);
   const { envOptions } = await import('./train.ts');
   const envOptionsOf = (evaluation: Evaluation) => ({ ...envOptions(evaluation.run.config), appearance: evaluation.appearance, appearanceFolder: options.appearanceFolder });
-  // Every env and appearance is checked before the first episode runs.
-  for (const evaluation of evaluations) await checkEnv(evaluation.env, envOptionsOf(evaluation));
   const { setupBackend } = await import('../agents/tf/backend.ts');
   const backend = await setupBackend(backendName === 'auto' ? undefined : (backendName as 'cpu'));
+  // Every env, appearance and checkpoint is checked before the first episode runs.
+  if (evaluations.length > 1) for (const evaluation of evaluations) await withAgent(evaluation, envOptionsOf(evaluation), async () => {});
   const summaries: EvaluationSummary[] = [];
   for (const evaluation of evaluations) {
-    const summary = await evaluateOne(evaluation, { episodes: episodes ?? evaluation.run.config.eval_episodes, seed, backend: backend.name, video: options.video }, envOptionsOf(evaluation));
+    const summary = await withAgent(evaluation, envOptionsOf(evaluation), (env, agent) =>
+      evaluateOne(evaluation, env, agent, { episodes: episodes ?? evaluation.run.config.eval_episodes, seed, backend: backend.name, video: options.video }),
+    );
     summaries.push(summary);
     if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else if (evaluations.length === 1) {
@@ -128,16 +132,12 @@ export async function evalCommandAction(paths: string[], options: EvalCommandOpt
   return 0;
 }
 
-async function evaluateOne(
-  evaluation: Evaluation,
-  options: { episodes: number; seed: number; backend: string; video?: string },
-  envOptions: Parameters<typeof makeEnv>[1],
-): Promise<EvaluationSummary> {
+/** Runs `body` with the env of `evaluation` and the run's agent on it, its weights from the checkpoint; closes both after. */
+async function withAgent<T>(evaluation: Evaluation, envOptions: MakeEnvOptions, body: (env: Env, agent: RunAgent) => Promise<T>): Promise<T> {
   const { makeAgent } = await import('./components.ts');
-  const { run, env: envId, appearance } = evaluation;
-  const { checkpoint, weights } = run;
+  const { run, env: envId } = evaluation;
   const env = await makeEnv(envId, envOptions);
-  let agent: ReturnType<typeof makeAgent>;
+  let agent: RunAgent;
   try {
     // Named by the env evaluated on, which may not be the run's.
     agent = makeAgent({ ...run.config, env: envId }, env);
@@ -148,7 +148,7 @@ async function evaluateOne(
   try {
     // Weights from the checkpoint over a fresh state: evaluation needs no optimizer moments.
     const fresh = agent.getState();
-    for (const [name, values] of Object.entries(weights)) {
+    for (const [name, values] of Object.entries(run.weights)) {
       if (fresh[name]?.length !== values.length) {
         throw new ConfigError(
           `rad eval: ${envId} (obs ${env.observationSpace}, action ${env.actionSpace}) does not fit the checkpoint, trained on ${run.config.env}: ` +
@@ -156,26 +156,31 @@ async function evaluateOne(
         );
       }
     }
-    agent.setState({ ...fresh, ...weights } as Record<string, Float32Array>);
-    // The same reset seeds under every condition: the comparison is paired.
-    const result = await evaluate(env, agent, { episodes: options.episodes, rng: Random.derive(options.seed, 'eval-command'), record: options.video !== undefined });
-    if (options.video !== undefined) await writeVideo(options.video, result.frames, Math.max(1, Number(env.metadata.renderFps ?? 30) / run.config.action_repeat));
-    return {
-      checkpoint: checkpoint.folder,
-      env: envId,
-      appearance,
-      env_step: checkpoint.manifest.envStep,
-      agent_step: checkpoint.manifest.agentStep,
-      backend: options.backend,
-      episodes: options.episodes,
-      returns: result.returns,
-      mean: result.mean,
-      std: result.std,
-    };
+    agent.setState({ ...fresh, ...run.weights } as Record<string, Float32Array>);
+    return await body(env, agent);
   } finally {
     agent.dispose();
     await env.close();
   }
+}
+
+async function evaluateOne(evaluation: Evaluation, env: Env, agent: RunAgent, options: { episodes: number; seed: number; backend: string; video?: string }): Promise<EvaluationSummary> {
+  const { checkpoint, config } = evaluation.run;
+  // The same reset seeds under every condition: the comparison is paired.
+  const result = await evaluate(env, agent, { episodes: options.episodes, rng: Random.derive(options.seed, 'eval-command'), record: options.video !== undefined });
+  if (options.video !== undefined) await writeVideo(options.video, result.frames, Math.max(1, Number(env.metadata.renderFps ?? 30) / config.action_repeat));
+  return {
+    checkpoint: checkpoint.folder,
+    env: evaluation.env,
+    appearance: evaluation.appearance,
+    env_step: checkpoint.manifest.envStep,
+    agent_step: checkpoint.manifest.agentStep,
+    backend: options.backend,
+    episodes: options.episodes,
+    returns: result.returns,
+    mean: result.mean,
+    std: result.std,
+  };
 }
 
 /** One condition of the report: the runs' mean returns there, their mean and (population) std. */

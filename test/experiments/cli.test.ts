@@ -275,11 +275,12 @@ describe('the other commands on a finished run', () => {
 
   it('eval of several runs on several envs: one line per evaluation, then the generalization report against the training condition', async () => {
     const twoEnvs = ['--env', 'test:dot', '--env', 'test:dot-long', '--episodes', '2', '--backend', 'cpu'];
-    const [json, text, video, emptyAppearance] = await Promise.all([
+    const [json, text, video, emptyAppearance, misfitLast] = await Promise.all([
       rad('eval', dirA, dirB, ...twoEnvs, '--json'),
       rad('eval', dirA, dirB, ...twoEnvs),
       rad('eval', dirA, dirB, '--video', join(runsDir, 'two.gif'), '--backend', 'cpu'),
       rad('eval', dirA, '--appearance', 'default,', '--backend', 'cpu'),
+      rad('eval', dirA, dirB, '--env', 'test:dot', '--env', 'dmc:cartpole-swingup', '--episodes', '1', '--backend', 'cpu'),
     ]);
     expect(json.stderr).not.toMatch(/error/i);
     const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line));
@@ -303,6 +304,10 @@ describe('the other commands on a finished run', () => {
     expect(video.stderr).toContain('--video records one evaluation, and 2 are asked for; give one run, one env and one appearance');
     expect(emptyAppearance.code).toBe(2);
     expect(emptyAppearance.stderr).toContain('--appearance "default," is not allowed: expected appearance names separated by commas');
+    // A condition that does not fit stops the command before its first episode.
+    expect(misfitLast.code).toBe(2);
+    expect(misfitLast.stderr).toContain('dmc:cartpole-swingup (obs Box(0, 255, [24,24,6], uint8), action Box(-1, 1, [1], float32)) does not fit the checkpoint');
+    expect(misfitLast.stdout).toBe('');
   }, 120_000);
 });
 
