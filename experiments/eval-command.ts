@@ -16,7 +16,7 @@ import type { RunAgent } from './components.ts';
 import type { RunConfig } from './config/fields.ts';
 import { readConfigFile } from './config/presets.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.ts';
-import { ConfigError } from './config/schema.ts';
+import { checkAppearanceSeen, ConfigError } from './config/schema.ts';
 import { integer } from './commands.ts';
 import { evaluate } from './evaluate.ts';
 import { runFiles } from './run-dir.ts';
@@ -85,7 +85,10 @@ function plan(runs: Checkpointed[], options: EvalCommandOptions): Evaluation[] {
   const evaluations: Evaluation[] = [];
   for (const run of runs) {
     for (const env of options.env?.length ? options.env : [run.config.env]) {
-      for (const appearance of appearances ?? [run.config.appearance]) evaluations.push({ run, env, appearance });
+      for (const appearance of appearances ?? [run.config.appearance]) {
+        checkAppearanceSeen(run.config.from, appearance, `rad eval ${basename(run.runDir)}`);
+        evaluations.push({ run, env, appearance });
+      }
     }
   }
   return evaluations;

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { fieldNames, fields, type RunConfig } from './fields.ts';
 import { showValue } from '../../common/errors.ts';
-import { checkEncoderInput, ConfigError, validateConfig, validatePartial } from './schema.ts';
+import { checkAppearanceSeen, checkEncoderInput, ConfigError, validateConfig, validatePartial } from './schema.ts';
 
 export const presetsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'presets');
 export const defaultPreset = 'quick';
@@ -132,6 +132,7 @@ export function resolveConfig(options: ResolveOptions = {}): RunConfig {
   const source = `config (preset ${presetName})`;
   const resolved = validateConfig(config, source);
   checkEncoderInput(resolved, source);
+  checkAppearanceSeen(resolved.from, resolved.appearance, source);
   return resolved;
 }
 

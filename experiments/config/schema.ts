@@ -214,6 +214,13 @@ function checkResizing(config: RunConfig, names: readonly string[], source: stri
   }
 }
 
+/** An appearance changes only what is rendered, which a run observing states never sees. */
+export function checkAppearanceSeen(from: RunConfig['from'], appearance: string, source: string): void {
+  if (from === 'states' && appearance !== 'default') {
+    throw new ConfigError(`${source}: appearance ${showValue(appearance)} changes only what is rendered, and a run with from = states observes the state vector, so only appearance default applies to it`);
+  }
+}
+
 /**
  * For a new run (not a saved one, which describes a run already made): without a
  * crop or a translate the encoder sees the rendered frame itself, so an
