@@ -193,8 +193,9 @@ function agentPipeline(config: RunConfig): ReturnType<typeof parseAugmentations>
 /**
  * image_size is the encoder's input: a crop cuts the render down to it (RAD:
  * 100 -> 84), a translate places the render in a canvas of it (RAD: 100 in
- * 108). So a crop must not exceed the render, a translate must exceed it, and
- * one pipeline cannot hold both: each would end at image_size.
+ * 108). So a crop must be smaller than the render and a translate larger (at
+ * the render's own size either does nothing), and one pipeline cannot hold
+ * both: each would end at image_size.
  */
 function checkResizing(config: RunConfig, names: readonly string[], source: string): void {
   const { image_size: image, render_size: render } = config;
@@ -206,6 +207,9 @@ function checkResizing(config: RunConfig, names: readonly string[], source: stri
   }
   if (crops && image > render) {
     throw new ConfigError(`${source}: image_size = ${image} exceeds render_size = ${render}; the crop cannot be larger than the frame`);
+  }
+  if (crops && image === render) {
+    throw new ConfigError(`${source}: aug = ${aug} crops the ${render}x${render} render to image_size = ${image}, which cuts nothing; expected image_size below render_size (RAD: 84 from its 100 render)`);
   }
   if (translates && image <= render) {
     throw new ConfigError(

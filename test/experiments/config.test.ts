@@ -120,6 +120,7 @@ describe('run config: bad input names the key, the value and what is allowed', (
     expect(message(() => rad({ aug: 'translate-cutout', image_size: 100 }))).toMatch(/aug = "translate-cutout" places the 100x100 render .* but image_size = 100/);
     expect(message(() => rad({ aug: 'crop-translate', image_size: 108 }))).toMatch(/aug = "crop-translate" both crops and translates, and each sets the encoder's input to image_size; use one of them/);
     expect(message(() => rad({ aug: 'crop', image_size: 108 }))).toMatch(/image_size = 108 exceeds render_size = 100; the crop cannot be larger than the frame/);
+    expect(message(() => resolveConfig({ preset: 'drq', overrides: { aug: 'crop' } }))).toMatch(/aug = "crop" crops the 84x84 render to image_size = 84, which cuts nothing; expected image_size below render_size/);
     // Nor frames to recolour.
     expect(message(() => resolveConfig({ preset: 'sac-state', overrides: { appearance: 'color_hard' } }))).toMatch(
       /appearance "color_hard" changes only what is rendered, and a run with from = states observes the state vector, so only appearance default applies to it/,
