@@ -119,6 +119,32 @@ Examples:
   $ rad eval runs/dmc-walker-walk__rad__* --appearance default,color_hard,video_easy,video_hard   # the report over seeds`)
   .action((paths: string[], options: EvalCommandOptions) => run(async () => (await import('./eval-command.ts')).evalCommandAction(paths, options)));
 
+// --- search ---
+program
+  .command('search')
+  .description('search run configs with a particle swarm: each candidate is trained by runs in worker processes and scored by their last eval return')
+  .argument('<file>', 'search file (YAML): preset, base (keys fixed for every run), space (keys to search) and settings')
+  .option('--particles <n>', 'candidates per iteration (default: the file\'s, else 8)')
+  .option('--iterations <n>', 'swarm moves (default: the file\'s, else 5)')
+  .option('--seeds <n>', 'runs per candidate, seeds 1..n, fitness their mean (default: the file\'s, else 1)')
+  .option('--seed <n>', 'seed of the swarm (default: the file\'s, else 1)')
+  .option('--workers <n>', 'runs at once, each in its own process with its share of the cores (default: the file\'s, else 1)')
+  .option('--out <dir>', 'folder that holds search directories', 'searches')
+  .addHelpText('after', `
+A search file:
+  preset: quick
+  base: {env: dmc:cartpole-swingup, env_steps: 8000}
+  space:
+    aug: [crop, crop-cutout, crop-grayscale]      # a choice
+    lr: {min: 1.0e-4, max: 1.0e-3, log: true}    # a range; int keys take whole numbers
+  particles: 6
+  iterations: 4
+
+Examples:
+  $ rad search experiments/search/examples/cartpole-augmentations.yaml --workers 2
+  $ rad search my-search.yaml --particles 4 --iterations 2 --seeds 2`)
+  .action((file: string, options: Record<string, string>) => run(async () => (await import('./search/search.ts')).searchCommandAction(file, options)));
+
 // --- envs ---
 program
   .command('envs')

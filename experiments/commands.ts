@@ -44,23 +44,10 @@ export async function trainCommandAction(options: TrainCommandOptions): Promise<
     throw new ConfigError(`--resume continues a run with its saved config.yaml; drop ${flags.join(', ')}`);
   }
   const { train, envOptions } = await import('./train.ts');
-  // Ctrl-C, or a SIGTERM (a scheduler, a search stopping a worker), stops the run at the next
-  // step; the same signal again quits at once. Exit codes as a shell reports them: 130, 143.
-  const controller = new AbortController();
-  let interruptedCode: number | null = null;
-  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
-    const code = signal === 'SIGINT' ? 130 : 143;
-    if (interruptedCode !== null) process.exit(code);
-    interruptedCode = code;
-    const again = signal === 'SIGINT' ? 'Ctrl-C again' : 'SIGTERM again';
-    process.stderr.write(`\nrad: stopping at the next step (${again} to quit now); resume with --resume from the last checkpoint\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  const report = (result: Awaited<ReturnType<typeof train>>) => reportRun(result, interruptedCode ?? 130);
+  const interrupt = stopOnSignals('resume with --resume from the last checkpoint');
+  const report = (result: Awaited<ReturnType<typeof train>>) => reportRun(result, interrupt.code());
   if (options.resume !== undefined) {
-    const result = await train(null, { resumeDir: options.resume, signal: controller.signal });
+    const result = await train(null, { resumeDir: options.resume, signal: interrupt.signal });
     return report(result);
   }
   const overrides: Record<string, unknown> = {};
@@ -75,7 +62,28 @@ export async function trainCommandAction(options: TrainCommandOptions): Promise<
     process.stdout.write(configToYaml(config));
     return 0;
   }
-  return report(await train(config, { signal: controller.signal }));
+  return report(await train(config, { signal: interrupt.signal }));
+}
+
+/**
+ * Ctrl-C, or a SIGTERM (a scheduler, a search stopping a worker), aborts
+ * `signal`: the work stops at its next step. The same signal again quits at
+ * once. `code()` is the exit code a shell reports for the signal: 130, 143.
+ */
+export function stopOnSignals(afterwards: string): { signal: AbortSignal; code: () => number } {
+  const controller = new AbortController();
+  let interruptedCode: number | null = null;
+  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (interruptedCode !== null) process.exit(code);
+    interruptedCode = code;
+    const again = signal === 'SIGINT' ? 'Ctrl-C again' : 'SIGTERM again';
+    process.stderr.write(`\nrad: stopping at the next step (${again} to quit now); ${afterwards}\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return { signal: controller.signal, code: () => interruptedCode ?? 130 };
 }
 
 /** Prints a run's outcome; its exit code: 0, or `interruptedCode` for a run stopped by a signal. */

@@ -20,18 +20,25 @@ export function timeStamp(date = new Date()): string {
 
 /**
  * Creates a new run directory for `config` and returns its path, never one that
- * exists: a taken name gets _2, _3, ... Each candidate is made by an exclusive
- * mkdir, so processes that start together (a search launching its runs, whose
- * names differ only past the second) each get their own.
+ * exists (createUniqueDir).
  */
 export function createRunDir(config: RunConfig): string {
-  const base = config.run_name || `${safeName(config.env)}__${config.preset}__${config.seed}__${timeStamp()}`;
-  let dir = join(config.runs_dir, base);
+  return createUniqueDir(config.runs_dir, config.run_name || `${safeName(config.env)}__${config.preset}__${config.seed}__${timeStamp()}`);
+}
+
+/**
+ * Creates folder `root/name`, or `name_2`, `name_3`, ... when taken, and returns
+ * its path (`what` names the root's option and the folder in an error). Each candidate is made by an exclusive mkdir, so processes that
+ * start together (a search launching its runs, whose names differ only past the
+ * second) each get their own.
+ */
+export function createUniqueDir(root: string, name: string, what = { option: 'runs_dir', noun: 'run directory' }): string {
+  let dir = join(root, name);
   try {
-    mkdirSync(config.runs_dir, { recursive: true });
-    for (let i = 2; !makeNew(dir); i++) dir = join(config.runs_dir, `${base}_${i}`);
+    mkdirSync(root, { recursive: true });
+    for (let i = 2; !makeNew(dir); i++) dir = join(root, `${name}_${i}`);
   } catch (error) {
-    throw new InputError(`runs_dir ${config.runs_dir}: cannot create the run directory ${dir} (${(error as Error).message}); expected a folder this user can write`);
+    throw new InputError(`${what.option} ${root}: cannot create the ${what.noun} ${dir} (${(error as Error).message}); expected a folder this user can write`);
   }
   return dir;
 }
