@@ -123,7 +123,8 @@ Examples:
 program
   .command('search')
   .description('search run configs with a particle swarm: each candidate is trained by runs in worker processes and scored by their last eval return')
-  .argument('<file>', 'search file (YAML): preset, base (keys fixed for every run), space (keys to search) and settings')
+  .argument('[file]', 'search file (YAML): preset, base (keys fixed for every run), space (keys to search) and settings')
+  .option('--resume <dir>', 'continue a stopped search: the runs it recorded are kept, a run cut short resumes from its checkpoint')
   .option('--particles <n>', 'candidates per iteration (default: the file\'s, else 8)')
   .option('--iterations <n>', 'swarm moves (default: the file\'s, else 5)')
   .option('--seeds <n>', 'runs per candidate, seeds 1..n, fitness their mean (default: the file\'s, else 1)')
@@ -142,8 +143,9 @@ A search file:
 
 Examples:
   $ rad search experiments/search/examples/cartpole-augmentations.yaml --workers 2
-  $ rad search my-search.yaml --particles 4 --iterations 2 --seeds 2`)
-  .action((file: string, options: Record<string, string>) => run(async () => (await import('./search/search.ts')).searchCommandAction(file, options)));
+  $ rad search my-search.yaml --particles 4 --iterations 2 --seeds 2
+  $ rad search --resume searches/cartpole-augmentations__20260101-120000`)
+  .action((file: string | undefined, options: Record<string, string>) => run(async () => (await import('./search/search.ts')).searchCommandAction(file, options)));
 
 // --- envs ---
 program

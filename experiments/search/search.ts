@@ -25,6 +25,7 @@ import { checkEnv } from '../../envs/registry.ts';
 import { writeFileAtomic } from '../atomic.ts';
 import { configToYaml, resolveConfig } from '../config/presets.ts';
 import { ConfigError } from '../config/schema.ts';
+import { readJsonl } from '../log/jsonl.ts';
 import { createUniqueDir, runFiles, safeName, timeStamp } from '../run-dir.ts';
 import { envOptions } from '../train.ts';
 import { ParticleSwarm } from './pso.ts';
@@ -35,8 +36,10 @@ const RAD = fileURLToPath(new URL('../../bin/rad.mjs', import.meta.url));
 export const defaultSettings: SearchSettings = { particles: 8, iterations: 5, seeds: 1, seed: 1, workers: 1 };
 
 export interface SearchOptions {
-  /** The search file (space.ts). */
-  file: string;
+  /** The search file (space.ts); or `resumeDir`. */
+  file?: string;
+  /** Continue the search in this directory: its search.yaml, the runs evaluations.jsonl records kept, the others run (a run cut short resumes from its checkpoint). */
+  resumeDir?: string;
   /** Settings over the file's (the flags of `rad search`). */
   settings?: Partial<SearchSettings>;
   /** The folder that holds search directories. */
@@ -79,18 +82,34 @@ export interface SearchResult {
 
 export async function search(options: SearchOptions): Promise<SearchResult> {
   const started = Date.now();
-  const file = readSearchFile(options.file);
+  const { resumeDir } = options;
+  if ((resumeDir === undefined) === (options.file === undefined)) throw new ConfigError('rad search: give a search file, or --resume with a search directory (not both)');
+  if (resumeDir !== undefined && !existsSync(join(resumeDir, 'search.yaml'))) throw new ConfigError(`--resume ${resumeDir}: no search.yaml there; is it a search directory?`);
+  if (resumeDir !== undefined && Object.keys(options.settings ?? {}).length) {
+    throw new ConfigError(`--resume continues a search with its saved search.yaml; drop ${Object.keys(options.settings!).map((key) => `--${key}`).join(', ')}`);
+  }
+  const source = resumeDir === undefined ? options.file! : join(resumeDir, 'search.yaml');
+  const file = readSearchFile(source);
   const settings = { ...defaultSettings, ...file.settings, ...options.settings };
   const base = { ...file.base };
   // Workers share the cores: each run gets its share of threads, unless the file says.
   if (settings.workers > 1 && !('threads' in base) && !file.dimensions.some((d) => d.key === 'threads')) {
     base.threads = Math.max(1, Math.floor(cpus().length / settings.workers));
   }
-  await checkCandidates(file, base, options.file);
+  await checkCandidates(file, base, source);
   const log = options.log ?? (() => {});
-  const dir = createUniqueDir(options.outDir ?? 'searches', `${safeName(basename(options.file, extname(options.file)))}__${timeStamp()}`, { option: '--out', noun: 'search directory' });
-  writeFileAtomic(join(dir, 'search.yaml'), YAML.stringify({ preset: file.preset, base, space: spaceOf(file), ...settings }));
-  for (const folder of ['configs', 'logs', 'runs']) mkdirSync(join(dir, folder));
+  let dir: string;
+  const recorded = new Map<string, RunRecord>();
+  if (resumeDir === undefined) {
+    dir = createUniqueDir(options.outDir ?? 'searches', `${safeName(basename(source, extname(source)))}__${timeStamp()}`, { option: '--out', noun: 'search directory' });
+    writeFileAtomic(join(dir, 'search.yaml'), YAML.stringify({ preset: file.preset, base, space: spaceOf(file), ...settings }));
+    for (const folder of ['configs', 'logs', 'runs']) mkdirSync(join(dir, folder));
+  } else {
+    dir = resumeDir;
+    const evaluations = join(dir, 'evaluations.jsonl');
+    if (existsSync(evaluations)) for (const record of readJsonl(evaluations) as unknown as RunRecord[]) recorded.set(jobKey(record), record);
+    log(`resuming ${dir}: ${recorded.size} runs recorded`);
+  }
   const swarm = new ParticleSwarm(file.dimensions.length, settings.particles, Random.derive(settings.seed, 'search/pso'));
   let best: SearchBest | null = null;
   let runs = 0;
@@ -99,6 +118,13 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     const candidates = swarm.ask().map((position) => decode(file.dimensions, position));
     const jobs = candidates.flatMap((keys, particle) => Array.from({ length: settings.seeds }, (_, s) => ({ iteration, particle, seed: s + 1, keys })));
     const records = await pool(jobs, settings.workers, options.signal, async (job) => {
+      // The swarm is a function of the fitness it was told: a resumed search asks for the same candidates.
+      const previous = recorded.get(jobKey({ iteration: job.iteration + 1, particle: job.particle + 1, seed: job.seed }));
+      if (previous && JSON.stringify(previous.keys) === JSON.stringify(job.keys)) {
+        runs++;
+        return previous;
+      }
+      if (previous) throw new ConfigError(`--resume ${dir}: evaluations.jsonl records ${describe(previous.keys)} for ${jobKey(previous)}, but search.yaml now asks for ${describe(job.keys)}; was search.yaml edited?`);
       const record = await runCandidate(dir, file, base, job, options);
       if (record === null) return null;
       appendFileSync(join(dir, 'evaluations.jsonl'), JSON.stringify(record) + '\n');
@@ -158,9 +184,12 @@ async function runCandidate(
   const configFile = join(dir, 'configs', `${name}.yaml`);
   writeFileAtomic(configFile, configToYaml(config));
   const logFile = join(dir, 'logs', `${name}.log`);
-  const output = openSync(logFile, 'w');
+  // A run that a stopped search cut short continues from its last checkpoint.
+  const resume = existsSync(join(runDir, runFiles.config));
+  const output = openSync(logFile, resume ? 'a' : 'w');
+  const command = resume ? ['train', '--resume', runDir] : ['train', '--config', configFile];
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [...(options.execArgv ?? process.execArgv), RAD, 'train', '--config', configFile], { stdio: ['ignore', output, output] });
+    const child = spawn(process.execPath, [...(options.execArgv ?? process.execArgv), RAD, ...command], { stdio: ['ignore', output, output] });
     const stop = () => child.kill('SIGTERM');
     options.signal?.addEventListener('abort', stop, { once: true });
     child.on('error', () => resolve(null));
@@ -194,6 +223,10 @@ async function pool<J, R>(jobs: J[], workers: number, signal: AbortSignal | unde
   return results;
 }
 
+function jobKey(job: { iteration: number; particle: number; seed: number }): string {
+  return `iteration ${job.iteration} particle ${job.particle} seed ${job.seed}`;
+}
+
 /** A candidate's fitness: the mean over its seeds, or null when any seed failed or gave none. */
 function meanFitness(records: (RunRecord | null | undefined)[]): number | null {
   const values = records.map((record) => record?.fitness ?? null);
@@ -214,14 +247,14 @@ function spaceOf(file: SearchFile): Record<string, unknown> {
 }
 
 /** `rad search <file>`: flags over the file's settings; a line per run and per iteration; exit code 130/143 when stopped by a signal. */
-export async function searchCommandAction(path: string, flags: Partial<Record<keyof SearchSettings, string>> & { out?: string }): Promise<number> {
+export async function searchCommandAction(path: string | undefined, flags: Partial<Record<keyof SearchSettings, string>> & { out?: string; resume?: string }): Promise<number> {
   const settings: Partial<SearchSettings> = {};
   for (const key of Object.keys(defaultSettings) as (keyof SearchSettings)[]) {
     if (flags[key] !== undefined) settings[key] = setting(key, Number(flags[key]), `--${key} ${JSON.stringify(flags[key])}`);
   }
   const { stopOnSignals } = await import('../commands.ts');
-  const interrupt = stopOnSignals('the runs finished so far are in the search directory');
-  const result = await search({ file: path, settings, outDir: flags.out, signal: interrupt.signal, log: (line) => process.stdout.write(line + '\n') });
+  const interrupt = stopOnSignals('continue with rad search --resume <search dir>');
+  const result = await search({ file: path, resumeDir: flags.resume, settings, outDir: flags.out, signal: interrupt.signal, log: (line) => process.stdout.write(line + '\n') });
   const best = result.best ? `best fitness ${result.best.fitness.toFixed(2)} with ${describe(result.best.keys)} (iteration ${result.best.iteration}, particle ${result.best.particle})` : 'no run succeeded';
   process.stdout.write(`${result.status}: ${result.runs} runs in ${result.seconds.toFixed(0)} s; ${best}; search dir ${result.dir}\n`);
   return result.status === 'interrupted' ? interrupt.code() : 0;

@@ -5,9 +5,9 @@
  * network and budget.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { readConfigFile } from '../../../experiments/config/presets.ts';
@@ -46,6 +46,8 @@ writeFileSync(
 type Evaluation = RunRecord;
 
 const searchDirOf = (stdout: string) => stdout.match(/search dir (.+)\n$/)![1];
+const outcome = (list: Evaluation[]) =>
+  list.map(({ iteration, particle, keys, fitness }) => ({ iteration, particle, keys, fitness })).sort((a, b) => a.iteration - b.iteration || a.particle - b.particle);
 
 describe('rad search', () => {
   it('moves a particle swarm over the space, each candidate scored by its runs; the same file gives the same search', async () => {
@@ -77,18 +79,45 @@ describe('rad search', () => {
     // Its runs finish in another order, and the search is the same.
     expect(second.code).toBe(0);
     const again = readJsonl(join(searchDirOf(second.stdout), 'evaluations.jsonl')) as unknown as Evaluation[];
-    const outcome = (list: Evaluation[]) => list.map(({ iteration, particle, keys, fitness }) => ({ iteration, particle, keys, fitness })).sort((a, b) => a.iteration - b.iteration || a.particle - b.particle);
     expect(outcome(again)).toEqual(outcome(evaluations));
+
+    // A search stopped after three runs (as if killed): the second iteration's runs unrecorded, one of
+    // them never started, another finished but not recorded. --resume keeps the recorded runs and ends
+    // as the whole search did.
+    const stopped = join(dir, 'stopped');
+    cpSync(searchDir, stopped, { recursive: true });
+    const kept = evaluations.filter((evaluation) => evaluation.iteration === 1);
+    writeFileSync(join(stopped, 'evaluations.jsonl'), kept.map((evaluation) => JSON.stringify({ ...evaluation, run_dir: evaluation.run_dir.replace(searchDir, stopped) }) + '\n').join(''));
+    rmSync(join(stopped, 'best.json'));
+    rmSync(join(stopped, 'result.json'));
+    const secondIteration = scored.filter((evaluation) => evaluation.iteration === 2).map((evaluation) => evaluation.run_dir.replace(searchDir, stopped));
+    if (secondIteration.length) rmSync(secondIteration[0], { recursive: true });
+    const resumed = await rad('search', '--resume', stopped);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/^resuming .*stopped: 3 runs recorded$/m);
+    expect(resumed.stdout).toMatch(/^completed: 6 runs in \d+ s; best fitness/m);
+    expect(outcome(readJsonl(join(stopped, 'evaluations.jsonl')) as unknown as Evaluation[])).toEqual(outcome(evaluations));
+    expect(JSON.parse(readFileSync(join(stopped, 'best.json'), 'utf8'))).toEqual(best);
+    // A run that had finished is not trained again: rad train --resume finds it complete.
+    for (const runDir of secondIteration.slice(1)) {
+      expect(readFileSync(join(stopped, 'logs', `${basename(runDir)}.log`), 'utf8')).toMatch(/is already complete at 40 env steps/);
+    }
   }, 180_000);
 
   it('refuses a bad search file or flag before any run, with exit code 2', async () => {
     const typo = join(dir, 'typo.yaml');
     writeFileSync(typo, YAML.stringify({ preset: 'quick', base: { env: 'test:dot' }, space: { aug: ['crop', 'crop-blur'] } }));
-    const [missing, badValue, badFlag] = await Promise.all([
+    const [missing, badValue, badFlag, notASearch, both] = await Promise.all([
       rad('search', join(dir, 'missing.yaml')),
       rad('search', typo, '--out', join(dir, 'typo')),
       rad('search', searchFile, '--particles', '0'),
+      rad('search', '--resume', dir),
+      rad('search', searchFile, '--resume', dir),
     ]);
+    expect(notASearch.code).toBe(2);
+    expect(notASearch.stderr).toBe(`rad: error: --resume ${dir}: no search.yaml there; is it a search directory?\n`);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('rad: error: rad search: give a search file, or --resume with a search directory (not both)\n');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/search file .*missing\.yaml: cannot read it as YAML \(ENOENT/);
     expect(badValue.code).toBe(2);
