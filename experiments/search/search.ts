@@ -15,7 +15,7 @@
  *   runs/              the run directories
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,8 +184,12 @@ async function runCandidate(
   const configFile = join(dir, 'configs', `${name}.yaml`);
   writeFileAtomic(configFile, configToYaml(config));
   const logFile = join(dir, 'logs', `${name}.log`);
-  // A run that a stopped search cut short continues from its last checkpoint.
-  const resume = existsSync(join(runDir, runFiles.config));
+  const resultFile = join(runDir, runFiles.result);
+  // What a stopped search left: a run that finished unrecorded is read back; one cut short continues
+  // from its last checkpoint where that holds the replay (an exact resume), else starts over.
+  if (existsSync(resultFile)) return { ...record, fitness: (JSON.parse(readFileSync(resultFile, 'utf8')) as { fitness: number | null }).fitness };
+  const resume = existsSync(join(runDir, runFiles.config)) && config.checkpoint_replay;
+  if (!resume) rmSync(runDir, { recursive: true, force: true });
   const output = openSync(logFile, resume ? 'a' : 'w');
   const command = resume ? ['train', '--resume', runDir] : ['train', '--config', configFile];
   const code = await new Promise<number | null>((resolve) => {
@@ -200,7 +204,6 @@ async function runCandidate(
   });
   closeSync(output);
   if (options.signal?.aborted) return null;
-  const resultFile = join(runDir, runFiles.result);
   if (code === 0 && existsSync(resultFile)) {
     const fitness = (JSON.parse(readFileSync(resultFile, 'utf8')) as { fitness: number | null }).fitness;
     return { ...record, fitness };
