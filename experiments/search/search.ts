@@ -187,7 +187,7 @@ async function runCandidate(
   const resultFile = join(runDir, runFiles.result);
   // What a stopped search left: a run that finished unrecorded is read back; one cut short continues
   // from its last checkpoint where that holds the replay (an exact resume), else starts over.
-  if (existsSync(resultFile)) return { ...record, fitness: (JSON.parse(readFileSync(resultFile, 'utf8')) as { fitness: number | null }).fitness };
+  if (existsSync(resultFile)) return { ...record, fitness: fitnessOf(resultFile) };
   const resume = existsSync(join(runDir, runFiles.config)) && config.checkpoint_replay;
   if (!resume) rmSync(runDir, { recursive: true, force: true });
   const output = openSync(logFile, resume ? 'a' : 'w');
@@ -204,10 +204,7 @@ async function runCandidate(
   });
   closeSync(output);
   if (options.signal?.aborted) return null;
-  if (code === 0 && existsSync(resultFile)) {
-    const fitness = (JSON.parse(readFileSync(resultFile, 'utf8')) as { fitness: number | null }).fitness;
-    return { ...record, fitness };
-  }
+  if (code === 0 && existsSync(resultFile)) return { ...record, fitness: fitnessOf(resultFile) };
   const lastLine = readFileSync(logFile, 'utf8').trim().split('\n').at(-1) ?? '';
   return { ...record, error: `rad train exited with ${code}: ${lastLine.replace(/^rad: error: /, '')} (log: ${logFile})` };
 }
@@ -224,6 +221,11 @@ async function pool<J, R>(jobs: J[], workers: number, signal: AbortSignal | unde
   };
   await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
   return results;
+}
+
+/** A finished run's fitness, from its result.json. */
+function fitnessOf(resultFile: string): number | null {
+  return (JSON.parse(readFileSync(resultFile, 'utf8')) as { fitness: number | null }).fitness;
 }
 
 function jobKey(job: { iteration: number; particle: number; seed: number }): string {
