@@ -127,8 +127,24 @@ function settingLabels(representatives: RunCurve[]): string[] {
     if (others.length === 1) return run.label;
     const keys = [...new Set(others.flatMap((other) => Object.keys(other.setting)))];
     const differing = keys.filter((key) => others.some((other) => JSON.stringify(other.setting[key]) !== JSON.stringify(run.setting[key])));
-    return [run.label, ...differing.map((key) => `${key}=${run.setting[key] ?? '(unset)'}`)].join(' ');
+    return [run.label, ...differing.map((key) => `${key}=${shortValue(run.setting[key], others.map((other) => other.setting[key]))}`)].join(' ');
   });
+}
+
+/**
+ * A value as a label shows it: a number with the fewest significant digits (3
+ * at least) that still tell apart the values it is compared with (a search's
+ * learning rates: 0.000908, not 0.0009083771741813924).
+ */
+function shortValue(value: unknown, among: unknown[]): string {
+  if (value === undefined) return '(unset)';
+  if (typeof value !== 'number' || Number.isInteger(value)) return String(value);
+  const numbers = [...new Set(among.filter((other): other is number => typeof other === 'number'))];
+  for (let digits = 3; digits < 17; digits++) {
+    const shown = (x: number) => Number(x.toPrecision(digits));
+    if (new Set(numbers.map(shown)).size === numbers.length) return String(shown(value));
+  }
+  return String(value);
 }
 
 /** About `count` round tick values covering [low, high]. */

@@ -48,6 +48,21 @@ describe('learning curves', () => {
     expect(aggregateCurves([walker, runs[0]]).map((curve) => curve.label)).toEqual(['quick dmc:walker-walk', 'quick dmc:cartpole-swingup']);
   });
 
+  it("shows a search's numbers with the fewest digits that still tell them apart", () => {
+    const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
+    const runs = [
+      fakeRun(root, 1, [[0, 10]], 'lr: 0.0009083771741813924\n', 'a'),
+      fakeRun(root, 1, [[0, 20]], 'lr: 0.001080647157168213\n', 'b'),
+      fakeRun(root, 1, [[0, 30]], 'lr: 0.0010835475550525684\n', 'c'),
+    ].map((dir) => readRunCurve(dir));
+    expect(aggregateCurves(runs).map((curve) => curve.label)).toEqual([
+      'quick dmc:cartpole-swingup lr=0.0009084',
+      'quick dmc:cartpole-swingup lr=0.001081',
+      'quick dmc:cartpole-swingup lr=0.001084',
+    ]);
+    expect(aggregateCurves(runs.slice(0, 2)).map((curve) => curve.label)).toEqual(['quick dmc:cartpole-swingup lr=0.000908', 'quick dmc:cartpole-swingup lr=0.00108']);
+  });
+
   it("draws the mean's 95% confidence interval on request (Student's t over the seeds that reached each step)", () => {
     const root = mkdtempSync(join(tmpdir(), 'rad-plot-'));
     const runs = [fakeRun(root, 1, [[0, 10], [1000, 5]]), fakeRun(root, 2, [[0, 20]]), fakeRun(root, 3, [[0, 30]])].map((dir) => readRunCurve(dir));
