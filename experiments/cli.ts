@@ -122,10 +122,11 @@ Examples:
 // --- search ---
 program
   .command('search')
-  .description('search run configs with a particle swarm: each candidate is trained by runs in worker processes and scored by their last eval return')
+  .description('search run configs with a particle swarm or CMA-ES: each candidate is trained by runs in worker processes and scored by their last eval return')
   .argument('[file]', 'search file (YAML): preset, base (keys fixed for every run), space (keys to search) and settings')
   .option('--resume <dir>', 'continue a stopped search: the runs it recorded are kept, a run cut short resumes from its checkpoint')
-  .option('--particles <n>', 'candidates per iteration (default: the file\'s, else 8)')
+  .option('--optimizer <name>', 'pso (a particle swarm) or cmaes (CMA-ES) (default: the file\'s, else pso)')
+  .option('--particles <n>', 'candidates per iteration: particles, or CMA-ES\'s lambda (default: the file\'s, else 8)')
   .option('--iterations <n>', 'swarm moves (default: the file\'s, else 5)')
   .option('--seeds <n>', 'runs per candidate, seeds 1..n, fitness their mean (default: the file\'s, else 1)')
   .option('--seed <n>', 'seed of the swarm (default: the file\'s, else 1)')

@@ -1,5 +1,5 @@
 /**
- * `rad search`: a particle swarm (pso.ts) over the keys of a search file
+ * `rad search`: a particle swarm (pso.ts), or CMA-ES (cmaes.ts), over the keys of a search file
  * (space.ts), each candidate scored by training runs launched as worker
  * processes (`rad train --config <its config>`), whose result.json gives the
  * fitness (the last evaluation's mean return). A candidate's fitness is the
@@ -28,12 +28,13 @@ import { ConfigError } from '../config/schema.ts';
 import { readJsonl } from '../log/jsonl.ts';
 import { createUniqueDir, runFiles, safeName, timeStamp } from '../run-dir.ts';
 import { envOptions } from '../train.ts';
+import { CmaEs } from './cmaes.ts';
 import { ParticleSwarm } from './pso.ts';
 import { decode, probePoints, readSearchFile, setting, type SearchFile, type SearchSettings } from './space.ts';
 
 const RAD = fileURLToPath(new URL('../../bin/rad.mjs', import.meta.url));
 
-export const defaultSettings: SearchSettings = { particles: 8, iterations: 5, seeds: 1, seed: 1, workers: 1 };
+export const defaultSettings: SearchSettings = { optimizer: 'pso', particles: 8, iterations: 5, seeds: 1, seed: 1, workers: 1 };
 
 export interface SearchOptions {
   /** The search file (space.ts); or `resumeDir`. */
@@ -96,6 +97,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   if (settings.workers > 1 && !('threads' in base) && !file.dimensions.some((d) => d.key === 'threads')) {
     base.threads = Math.max(1, Math.floor(cpus().length / settings.workers));
   }
+  if (settings.optimizer === 'cmaes' && settings.particles < 2) throw new ConfigError(`${source}: optimizer cmaes needs particles (samples per iteration) >= 2, got ${settings.particles}`);
   await checkCandidates(file, base, source);
   const log = options.log ?? (() => {});
   let dir: string;
@@ -110,7 +112,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     if (existsSync(evaluations)) for (const record of readJsonl(evaluations) as unknown as RunRecord[]) recorded.set(jobKey(record), record);
     log(`resuming ${dir}: ${recorded.size} runs recorded`);
   }
-  const swarm = new ParticleSwarm(file.dimensions.length, settings.particles, Random.derive(settings.seed, 'search/pso'));
+  const swarm = new (settings.optimizer === 'cmaes' ? CmaEs : ParticleSwarm)(file.dimensions.length, settings.particles, Random.derive(settings.seed, `search/${settings.optimizer}`));
   let best: SearchBest | null = null;
   let runs = 0;
   let status: SearchResult['status'] = 'completed';
@@ -255,7 +257,8 @@ function spaceOf(file: SearchFile): Record<string, unknown> {
 export async function searchCommandAction(path: string | undefined, flags: Partial<Record<keyof SearchSettings, string>> & { out?: string; resume?: string }): Promise<number> {
   const settings: Partial<SearchSettings> = {};
   for (const key of Object.keys(defaultSettings) as (keyof SearchSettings)[]) {
-    if (flags[key] !== undefined) settings[key] = setting(key, Number(flags[key]), `--${key} ${JSON.stringify(flags[key])}`);
+    const value = flags[key];
+    if (value !== undefined) Object.assign(settings, { [key]: setting(key, key === 'optimizer' ? value : Number(value), `--${key} ${JSON.stringify(value)}`) });
   }
   const { stopOnSignals } = await import('../commands.ts');
   const interrupt = stopOnSignals('continue with rad search --resume <search dir>');

@@ -10,7 +10,8 @@
  *     aug: [crop, crop-cutout, crop-grayscale]     # a choice: the coordinate picks one
  *     lr: {min: 1.0e-4, max: 1.0e-3, log: true}   # a range (log: uniform in log space)
  *     batch_size: {min: 16, max: 64}              # an int key's range takes whole numbers
- *   particles: 6                     # settings, each also a flag of `rad search`
+ *   optimizer: pso                   # settings, each also a flag of `rad search`: pso or cmaes
+ *   particles: 6
  *   iterations: 4
  *   seeds: 1
  *
@@ -27,7 +28,12 @@ export type Dimension =
   | { key: FieldName; kind: 'choice'; values: unknown[] }
   | { key: FieldName; kind: 'range'; min: number; max: number; log: boolean; integer: boolean };
 
+export const optimizers = ['pso', 'cmaes'] as const;
+
 export interface SearchSettings {
+  /** pso: a particle swarm (pso.ts); cmaes: CMA-ES (cmaes.ts). */
+  optimizer: (typeof optimizers)[number];
+  /** Candidates per iteration: the swarm's particles, CMA-ES's lambda. */
   particles: number;
   iterations: number;
   seeds: number;
@@ -44,7 +50,7 @@ export interface SearchFile {
 }
 
 const SEARCH_OWNED = new Set(['seed', 'runs_dir', 'run_name']);
-const SETTINGS = ['particles', 'iterations', 'seeds', 'seed', 'workers'] as const;
+const SETTINGS = ['optimizer', 'particles', 'iterations', 'seeds', 'seed', 'workers'] as const;
 
 export function readSearchFile(path: string): SearchFile {
   let raw: unknown;
@@ -64,7 +70,7 @@ export function parseSearchFile(raw: unknown, source: string): SearchFile {
     if (!(SETTINGS as readonly string[]).includes(key)) {
       throw new ConfigError(`${source}: unknown key "${key}"; expected preset, base, space, ${SETTINGS.join(', ')} (run config keys go under base or space)`);
     }
-    settings[key as keyof SearchSettings] = setting(key, value, source);
+    Object.assign(settings, { [key]: setting(key, value, source) });
   }
   if (preset !== undefined && typeof preset !== 'string') throw new ConfigError(`${source}: preset must be a preset name, got ${showValue(preset)}`);
   const fixed = validatePartial(base, `${source}: base`) as Record<string, unknown>;
@@ -81,8 +87,12 @@ export function parseSearchFile(raw: unknown, source: string): SearchFile {
   return { preset, base: fixed, dimensions, settings };
 }
 
-/** A setting's value: a whole number, at least 1 (the swarm's seed at least 0). */
-export function setting(key: string, value: unknown, source: string): number {
+/** A setting's value: the optimizer's name, or a whole number, at least 1 (the swarm's seed at least 0). */
+export function setting(key: string, value: unknown, source: string): number | SearchSettings['optimizer'] {
+  if (key === 'optimizer') {
+    if (!(optimizers as readonly unknown[]).includes(value)) throw new ConfigError(`${source}: optimizer = ${showValue(value)} is not allowed: expected one of ${optimizers.join(', ')}`);
+    return value as SearchSettings['optimizer'];
+  }
   const min = key === 'seed' ? 0 : 1;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new ConfigError(`${source}: ${key} = ${showValue(value)} is not allowed: expected an integer >= ${min}`);

@@ -105,16 +105,33 @@ describe('rad search', () => {
     }
   }, 180_000);
 
+  it('searches with CMA-ES on request: its samples are candidates as the particles are', async () => {
+    const result = await rad('search', searchFile, '--optimizer', 'cmaes', '--particles', '2', '--workers', '2', '--out', join(dir, 'cmaes'));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^completed: 4 runs in \d+ s; /m);
+    const searchDir = searchDirOf(result.stdout);
+    expect(YAML.parse(readFileSync(join(searchDir, 'search.yaml'), 'utf8'))).toMatchObject({ optimizer: 'cmaes', particles: 2, iterations: 2 });
+    const evaluations = readJsonl(join(searchDir, 'evaluations.jsonl')) as unknown as Evaluation[];
+    expect(outcome(evaluations).map(({ iteration, particle }) => [iteration, particle])).toEqual([[1, 1], [1, 2], [2, 1], [2, 2]]);
+  }, 120_000);
+
   it('refuses a bad search file or flag before any run, with exit code 2', async () => {
     const typo = join(dir, 'typo.yaml');
     writeFileSync(typo, YAML.stringify({ preset: 'quick', base: { env: 'test:dot' }, space: { aug: ['crop', 'crop-blur'] } }));
-    const [missing, badValue, badFlag, notASearch, both] = await Promise.all([
+    const [missing, badValue, badFlag, notASearch, both, optimizer, lonely] = await Promise.all([
       rad('search', join(dir, 'missing.yaml')),
       rad('search', typo, '--out', join(dir, 'typo')),
       rad('search', searchFile, '--particles', '0'),
       rad('search', '--resume', dir),
       rad('search', searchFile, '--resume', dir),
+      rad('search', searchFile, '--optimizer', 'bfgs'),
+      rad('search', searchFile, '--optimizer', 'cmaes', '--particles', '1'),
     ]);
+    expect(optimizer.code).toBe(2);
+    expect(optimizer.stderr).toBe('rad: error: --optimizer "bfgs": optimizer = "bfgs" is not allowed: expected one of pso, cmaes\n');
+    expect(lonely.code).toBe(2);
+    expect(lonely.stderr).toContain('optimizer cmaes needs particles (samples per iteration) >= 2, got 1');
     expect(notASearch.code).toBe(2);
     expect(notASearch.stderr).toBe(`rad: error: --resume ${dir}: no search.yaml there; is it a search directory?\n`);
     expect(both.code).toBe(2);

@@ -58,8 +58,10 @@ describe('search file', () => {
     expect(error({ space: { seed: [1, 2] } })).toMatch(/seed belongs to the search \(run seeds are 1..seeds/);
     expect(error({ base: { runs_dir: 'x' }, space })).toMatch(/runs_dir belongs to the search/);
     expect(error({ base: { lr: 1e-3 }, space })).toBe('search file s.yaml: lr is both in base and in space; keep it in one');
-    expect(error({ space, particle: 4 })).toMatch(/unknown key "particle"; expected preset, base, space, particles, iterations, seeds, seed, workers/);
+    expect(error({ space, particle: 4 })).toMatch(/unknown key "particle"; expected preset, base, space, optimizer, particles, iterations, seeds, seed, workers/);
     expect(error({ space, particles: 0 })).toBe('search file s.yaml: particles = 0 is not allowed: expected an integer >= 1');
+    expect(error({ space, optimizer: 'nelder-mead' })).toBe('search file s.yaml: optimizer = "nelder-mead" is not allowed: expected one of pso, cmaes');
+    expect(parse({ space, optimizer: 'cmaes' }).settings).toEqual({ optimizer: 'cmaes' });
     expect(error({ base: { lr: 1e-3 } })).toMatch(/space must map config keys to the values to search/);
     expect(error([1, 2])).toMatch(/expected a mapping with a space/);
   });
