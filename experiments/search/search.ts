@@ -45,7 +45,7 @@ export interface SearchOptions {
   settings?: Partial<SearchSettings>;
   /** The folder that holds search directories. */
   outDir?: string;
-  /** Node's arguments for each run's process; by default this process's (so env families registered with --import carry over). */
+  /** Node's arguments for each run's process; by default this process's (so env families registered with --import carry over), less a debugger's. */
   execArgv?: string[];
   /** Stops the search: running runs get a SIGTERM (they stop at their next step), and no new run starts. */
   signal?: AbortSignal;
@@ -195,7 +195,7 @@ async function runCandidate(
   const output = openSync(logFile, resume ? 'a' : 'w');
   const command = resume ? ['train', '--resume', runDir] : ['train', '--config', configFile];
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [...(options.execArgv ?? process.execArgv), RAD, ...command], { stdio: ['ignore', output, output] });
+    const child = spawn(process.execPath, [...(options.execArgv ?? runArgv()), RAD, ...command], { stdio: ['ignore', output, output] });
     const stop = () => child.kill('SIGTERM');
     options.signal?.addEventListener('abort', stop, { once: true });
     child.on('error', () => resolve(null));
@@ -223,6 +223,11 @@ async function pool<J, R>(jobs: J[], workers: number, signal: AbortSignal | unde
   };
   await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
   return results;
+}
+
+/** This process's Node arguments for a run's process, without a debugger's (runs started together would contend for its port). */
+function runArgv(): string[] {
+  return process.execArgv.filter((argument) => !/^--(inspect|debug)/.test(argument));
 }
 
 /** A finished run's fitness, from its result.json. */
