@@ -153,6 +153,8 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
 
 /** Every value of every dimension, resolved into a run config before anything runs, and the env checked: a typo fails now, not in the tenth run. */
 async function checkCandidates(file: SearchFile, base: Record<string, unknown>, source: string): Promise<void> {
+  // Each env once per options: checking a DeepMind Control appearance or camera makes the env.
+  const checked = new Set<string>();
   for (const point of probePoints(file.dimensions)) {
     const keys = decode(file.dimensions, point);
     let config;
@@ -161,7 +163,11 @@ async function checkCandidates(file: SearchFile, base: Record<string, unknown>, 
     } catch (error) {
       throw new ConfigError(`search file ${source}: the candidate ${describe(keys)} is not a valid run config: ${(error as Error).message}`);
     }
-    await checkEnv(config.env, envOptions(config));
+    const options = envOptions(config);
+    const key = JSON.stringify([config.env, options]);
+    if (checked.has(key)) continue;
+    checked.add(key);
+    await checkEnv(config.env, options);
   }
 }
 
@@ -176,6 +182,9 @@ async function runCandidate(
   const name = `i${job.iteration + 1}_p${job.particle + 1}_s${job.seed}`;
   const runDir = join(dir, 'runs', name);
   const record: RunRecord = { iteration: job.iteration + 1, particle: job.particle + 1, seed: job.seed, keys: job.keys, run_dir: runDir, fitness: null };
+  // What a stopped search left: a run that finished unrecorded is read back.
+  const resultFile = join(runDir, runFiles.result);
+  if (existsSync(resultFile)) return { ...record, fitness: fitnessOf(resultFile) };
   let config;
   try {
     config = resolveConfig({ preset: file.preset, overrides: { ...base, ...job.keys, seed: job.seed, runs_dir: join(dir, 'runs'), run_name: name } });
@@ -186,10 +195,8 @@ async function runCandidate(
   const configFile = join(dir, 'configs', `${name}.yaml`);
   writeFileAtomic(configFile, configToYaml(config));
   const logFile = join(dir, 'logs', `${name}.log`);
-  const resultFile = join(runDir, runFiles.result);
-  // What a stopped search left: a run that finished unrecorded is read back; one cut short continues
-  // from its last checkpoint where that holds the replay (an exact resume), else starts over.
-  if (existsSync(resultFile)) return { ...record, fitness: fitnessOf(resultFile) };
+  // A run a stopped search cut short continues from its last checkpoint where that holds the
+  // replay (an exact resume), else starts over.
   const resume = existsSync(join(runDir, runFiles.config)) && config.checkpoint_replay;
   if (!resume) rmSync(runDir, { recursive: true, force: true });
   const output = openSync(logFile, resume ? 'a' : 'w');
