@@ -14,8 +14,9 @@ import type { NdArray } from '../../../common/ndarray.ts';
 import { Box, Discrete } from '../../../envs/core.ts';
 import { RemoteEnv, RemoteVectorEnv } from '../../../envs/bridge/client.ts';
 import { Connection } from '../../../envs/bridge/connection.ts';
-import { SERVER_SCRIPT, findPython, startPythonServer } from '../../../envs/bridge/python_server.ts';
+import { SERVER_SCRIPT, startPythonServer } from '../../../envs/bridge/python_server.ts';
 import type { PythonServer } from '../../../envs/bridge/python_server.ts';
+import { bridgePython } from './python.ts';
 import { checkBadInput, float32 } from './raw.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,8 +30,11 @@ async function start(options: Parameters<typeof startPythonServer>[0] = {}): Pro
   return started;
 }
 
+const { python, reason } = bridgePython();
+const skipped = python ? '' : ` (skipped: ${reason})`;
+
 beforeAll(async () => {
-  server = await start();
+  if (python) server = await start();
 });
 
 afterAll(async () => {
@@ -39,7 +43,7 @@ afterAll(async () => {
 
 const red = (obs: unknown, index = 0) => (obs as NdArray).data[index];
 
-describe('Python server through RemoteEnv', () => {
+describe.skipIf(!python)(`Python server through RemoteEnv${skipped}`, () => {
   it('makes, resets with a seed reproducibly, steps, truncates and renders', async () => {
     const env = await RemoteEnv.connect<NdArray, NdArray>({ endpoint: server.endpoint, envId: PIXEL, kwargs: { size: 8, episode_length: 3 }, timeoutMs: 5000 });
     try {
@@ -103,7 +107,7 @@ describe('Python server through RemoteEnv', () => {
   });
 });
 
-describe('Python server through RemoteVectorEnv', () => {
+describe.skipIf(!python)(`Python server through RemoteVectorEnv${skipped}`, () => {
   it('next-step autoreset: the step after the end returns the reset frame with reward 0', async () => {
     const vector = await RemoteVectorEnv.connect<NdArray, NdArray>({ endpoint: server.endpoint, envId: PIXEL, kwargs: { size: 8, episode_length: 2 }, numEnvs: 3 });
     try {
@@ -154,7 +158,7 @@ describe('Python server through RemoteVectorEnv', () => {
   });
 });
 
-describe('Python server robustness', () => {
+describe.skipIf(!python)(`Python server robustness${skipped}`, () => {
   it('answers every kind of bad input with an error and keeps serving', async () => {
     await checkBadInput(server.endpoint, { envId: PIXEL, kwargs: { size: 4 } }, { envId: PIXEL, kwargs: { size: 4, discrete: true } });
   });
@@ -164,7 +168,7 @@ describe('Python server robustness', () => {
     await expect(startPythonServer({ bind: 'tcp://127.0.0.1:99999' })).rejects.toThrow(/--bind tcp:\/\/127\.0\.0\.1:99999: the port must be 0 to 65535/);
     // The same interpreter with zmq's import blocked.
     const run = `import sys, runpy; sys.modules['zmq'] = None; sys.argv = ['server.py']; runpy.run_path(${JSON.stringify(SERVER_SCRIPT)}, run_name='__main__')`;
-    const missing = spawnSync(findPython(), ['-c', run], { encoding: 'utf8', timeout: 20_000 });
+    const missing = spawnSync(python!, ['-c', run], { encoding: 'utf8', timeout: 20_000 });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^server\.py: .*zmq.*\. The bridge server needs pyzmq and numpy in this interpreter \(.+\): Debian: apt-get install python3-zmq python3-numpy/);
   });
