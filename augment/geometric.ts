@@ -251,14 +251,23 @@ function rotateSample(source: Uint8Array, target: Uint8Array, offset: number, si
 
 /** Every sample turned by k quarter turns counter-clockwise (k any integer). Square images only. */
 export function rotate90(batch: NdArray<'uint8'>, k: number): NdArray<'uint8'> {
+  const { count } = checkPixels('rotate', batch);
+  checkNumber('rotate', 'k', k, -Infinity, Infinity, true);
+  return rotateEach(batch, new Array<number>(count).fill(k));
+}
+
+/** Sample n turned by turns[n] quarter turns counter-clockwise (any integers). Square images only. */
+export function rotateEach(batch: NdArray<'uint8'>, turns: ArrayLike<number>): NdArray<'uint8'> {
   const { count, height, width, channels } = checkPixels('rotate', batch);
   if (height !== width) throw new InputError(`rotate: images must be square, got H=${height}, W=${width}`);
-  checkNumber('rotate', 'k', k, -Infinity, Infinity, true);
-  const turns = ((k % 4) + 4) % 4;
+  if (turns.length !== count) throw new InputError(`rotate: expected one turn count per sample (${count}), got ${turns.length}`);
   const target = batch.data.slice();
-  if (turns === 0) return { dtype: 'uint8', shape: [...batch.shape], data: target };
   const sampleBytes = height * width * channels;
-  for (let n = 0; n < count; n++) rotateSample(batch.data, target, n * sampleBytes, height, channels, turns);
+  for (let n = 0; n < count; n++) {
+    checkNumber('rotate', 'k', turns[n], -Infinity, Infinity, true);
+    const k = ((turns[n] % 4) + 4) % 4;
+    if (k !== 0) rotateSample(batch.data, target, n * sampleBytes, height, channels, k);
+  }
   return { dtype: 'uint8', shape: [...batch.shape], data: target };
 }
 

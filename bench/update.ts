@@ -9,19 +9,23 @@
  * (process CPU time, all threads) shows the work itself, and a `# load` line after
  * each figure gives the machine's load average (1, 5, 15 min) at that time.
  * Last line: `update_ms_b128=<wasm figure with the most threads>`.
+ * `--aux=<spec>` times other auxiliary losses instead of CURL's (`--aux=none`,
+ * `--aux=rotation`, `--aux=curl-inverse-forward`; agents/aux/registry.ts).
  * Reference: PyTorch CURL on these 2-core machines, 3.7 s (b128), 21.9 s (b512).
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadavg } from 'node:os';
 import { Random } from '../common/random.ts';
 import { Box } from '../envs/core.ts';
-import { CurlLoss } from '../agents/aux/curl.ts';
+import { AUXILIARY_LOSSES, parseAuxiliary } from '../agents/aux/registry.ts';
 import type { ReplayBatch } from '../agents/replay.ts';
 import { SacAgent } from '../agents/sac/agent.ts';
 import { setupBackend, describeBackend } from '../agents/tf/backend.ts';
 
 const withCpu = process.argv.includes('--cpu');
 const quick = process.argv.includes('--quick');
+const auxiliary = parseAuxiliary(process.argv.find((arg) => arg.startsWith('--aux='))?.slice('--aux='.length) ?? 'curl');
+console.log(`# auxiliary losses: ${auxiliary.join(', ') || 'none'}`);
 
 function batchOf(count: number, rng: Random): ReplayBatch {
   const frames = () => {
@@ -42,7 +46,7 @@ function makeAgent(): SacAgent {
   return new SacAgent({
     observationShape: [100, 100, 9],
     actionSpace: new Box(-1, 1, [1]),
-    auxiliary: [new CurlLoss({ featureDim: 50 }, Random.derive(0, 'curl'))],
+    auxiliary: auxiliary.map((name) => AUXILIARY_LOSSES[name].build({ featureDim: 50, hiddenSize: 1024, actionSpace: new Box(-1, 1, [1]), weight: 1, seed: 0 })),
     seed: 0,
   });
 }

@@ -73,6 +73,7 @@ Examples:
   $ rad train                                          # preset quick: RAD on dmc:cartpole-swingup, ~15 min on 2 cores
   $ rad train --preset rad --env dmc:walker-walk --seed 3
   $ rad train --preset curl --env dmc:cheetah-run --batch-size 256 --video
+  $ rad train --preset rad --aux byol-rotation --rotation-weight 0.1   # self-supervised losses (agents/aux)
   $ rad train --preset drq --env "remote:tcp://127.0.0.1:5555/dm_control/cartpole-swingup"
   $ rad train --preset quick --print-config > my.yaml && rad train --config my.yaml
   $ rad train --resume runs/dmc-cartpole-swingup__quick__1__20260101-120000`);

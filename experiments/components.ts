@@ -7,13 +7,14 @@
 import { sizeOf, type NdArray } from '../common/ndarray.ts';
 import { Random, type RandomState } from '../common/random.ts';
 import type { Box, Env, Space } from '../envs/core.ts';
-import { CurlLoss } from '../agents/aux/curl.ts';
+import type { AuxiliaryLoss } from '../agents/aux/plugin.ts';
+import { AUXILIARY_LOSSES, type AuxiliaryName } from '../agents/aux/registry.ts';
 import { SacAgent } from '../agents/sac/agent.ts';
 import type { SacConfig } from '../agents/sac/config.ts';
 import { ReplayBuffer } from '../agents/replay.ts';
 import type { RunConfig } from './config/fields.ts';
 import { InputError } from '../common/errors.ts';
-import { agentAugmentation, ConfigError } from './config/schema.ts';
+import { agentAugmentation, ConfigError, runAuxiliary } from './config/schema.ts';
 
 export interface RunAgent {
   act(observation: unknown, options: { eval: boolean }): unknown;
@@ -92,15 +93,24 @@ export function sacConfigOf(config: RunConfig): Partial<SacConfig> {
   };
 }
 
+/** The run's auxiliary losses (algo curl's, then those `aux` names), each with its `<name>_weight`. */
+export function auxiliaryLosses(config: RunConfig, actionSpace: Box): AuxiliaryLoss[] {
+  const weights: Record<AuxiliaryName, number> = { curl: config.curl_weight, byol: config.byol_weight, rotation: config.rotation_weight, inverse: config.inverse_weight, forward: config.forward_weight };
+  return runAuxiliary(config).map((name) =>
+    AUXILIARY_LOSSES[name].build({ featureDim: config.feature_dim, hiddenSize: config.hidden_dim, actionSpace, weight: weights[name], seed: config.seed }),
+  );
+}
+
 export function makeAgent(config: RunConfig, env: Env): RunAgent {
-  if (env.actionSpace.kind !== 'box') {
-    throw new ConfigError(`algo ${config.algo}: SAC needs a continuous (Box) action space; ${config.env} has ${env.actionSpace}. No discrete-action agent exists yet.`);
+  const actionSpace = env.actionSpace;
+  if (actionSpace.kind !== 'box') {
+    throw new ConfigError(`algo ${config.algo}: SAC needs a continuous (Box) action space; ${config.env} has ${actionSpace}. No discrete-action agent exists yet.`);
   }
   const observationSpace = boxOf(env.observationSpace, config.env);
   checkObservations(config, observationSpace);
   const observationShape = observationSpace.shape;
-  const auxiliary = config.algo === 'curl' ? [new CurlLoss({ featureDim: config.feature_dim, weight: config.curl_weight }, Random.derive(config.seed, 'curl'))] : [];
-  const agent = new SacAgent({ observationShape, actionSpace: env.actionSpace, config: sacConfigOf(config), auxiliary, seed: config.seed });
+  const auxiliary = auxiliaryLosses(config, actionSpace);
+  const agent = new SacAgent({ observationShape, actionSpace, config: sacConfigOf(config), auxiliary, seed: config.seed });
   return {
     act: (observation, options) => agent.act(observation as NdArray, options),
     update: (batch, step) => agent.update(batch as Parameters<SacAgent['update']>[0], step),

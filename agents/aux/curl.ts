@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../../common/random.ts';
 import { matMul } from '../nets/linear.ts';
 import { Parameters } from '../nets/parameters.ts';
-import type { AuxiliaryContext, AuxiliaryInputs, AuxiliaryLoss } from './plugin.ts';
+import { checkSizes, type AuxiliaryContext, type AuxiliaryInputs, type AuxiliaryLoss } from './plugin.ts';
 
 export interface CurlOptions {
   /** Encoder output size (W is featureDim x featureDim). */
@@ -36,9 +36,7 @@ export class CurlLoss implements AuxiliaryLoss {
   readonly parameters = new Parameters();
 
   constructor(options: CurlOptions, rng: Random) {
-    if (!(Number.isInteger(options.featureDim) && options.featureDim >= 1)) {
-      throw new Error(`CurlLoss: featureDim must be a positive integer, got ${options.featureDim}`);
-    }
+    checkSizes('CurlLoss', { featureDim: options.featureDim });
     this.weight = options.weight ?? 1;
     this.everySteps = options.everySteps ?? 1;
     // W starts uniform in [0, 1), as the reference code's torch.rand draws it.

@@ -144,7 +144,8 @@ export class SacAgent {
     }
     const observations = toTensor(concatenate(observationViews));
     const nextObservations = toTensor(concatenate(nextViews));
-    const actions = tf.tensor2d(this.toPolicyActions(batch.actions.data as Float32Array), [count, this.actionSize]);
+    const policyActions = this.toPolicyActions(batch.actions.data as Float32Array);
+    const actions = tf.tensor2d(policyActions, [count, this.actionSize]);
     const alpha = Math.exp(this.networks.logAlpha.dataSync()[0]);
     const nextNoise = tf.tensor2d(this.noise(count * targetCopies, this.random.noise), [count * targetCopies, this.actionSize]);
     try {
@@ -161,23 +162,35 @@ export class SacAgent {
       kept.push(target);
       nextObservations.dispose(); // not needed again: lowers the peak memory of the critic step
       metrics['charts/target_q'] = tf.tidy(() => tf.mean(target).dataSync()[0]);
-      this.criticStep(batch, step, observations, actions, target, qCopies, metrics);
+      this.criticStep(batch, step, observations, actions, target, qCopies, metrics, policyActions);
       if (step % this.config.actorUpdateEvery === 0) this.actorStep(observations, count, alpha, metrics);
-      if (step % this.config.targetUpdateEvery === 0) this.networks.updateTargets();
+      if (step % this.config.targetUpdateEvery === 0) {
+        this.networks.updateTargets();
+        for (const plugin of this.auxiliary) plugin.updateTargets?.(this.config.encoderTau);
+      }
     } finally {
       tf.dispose([observations, nextObservations, actions, nextNoise, ...kept]);
     }
     return metrics;
   }
 
-  private criticStep(batch: ReplayBatch, step: number, observations: tf.Tensor, actions: tf.Tensor2D, target: tf.Tensor, copies: number, metrics: Record<string, number>): void {
+  private criticStep(
+    batch: ReplayBatch,
+    step: number,
+    observations: tf.Tensor,
+    actions: tf.Tensor2D,
+    target: tf.Tensor,
+    copies: number,
+    metrics: Record<string, number>,
+    policyActions: Float32Array,
+  ): void {
     const count = actions.shape[0];
     const active = this.auxiliary.map((plugin) => step % plugin.everySteps === 0);
     const variables = new Map(this.networks.criticVariables());
     this.auxiliary.forEach((plugin, i) => {
       if (active[i]) for (const [name, variable] of plugin.parameters.variables) variables.set(`aux/${plugin.name}/${name}`, variable);
     });
-    const inputs = this.auxiliaryInputs(batch, step);
+    const { inputs, shared } = this.auxiliaryInputs(batch, step, policyActions);
     // Plug-ins' no-gradient inputs first, so the tape does not keep their activations.
     const prepared = this.auxiliary.map((plugin, i) => (active[i] && plugin.prepare ? plugin.prepare(inputs) : []));
     const parts: Record<string, tf.Scalar> = {};
@@ -210,20 +223,38 @@ export class SacAgent {
       });
       for (const [name, tensor] of Object.entries(parts)) metrics[name] = tensor.dataSync()[0];
     } finally {
-      tf.dispose([...prepared.flat(), ...Object.values(parts)]);
+      // A set: plug-ins may return the shared tensors (nextFeatures) among their own.
+      tf.dispose([...new Set([...prepared.flat(), ...shared])]);
+      tf.dispose(Object.values(parts));
       if (result) tf.dispose([result.value, ...Object.values(result.grads)]);
     }
   }
 
-  private auxiliaryInputs(batch: ReplayBatch, step: number): AuxiliaryInputs {
+  /** The plug-ins' inputs, and the tensors they share (the agent frees those after the update). */
+  private auxiliaryInputs(batch: ReplayBatch, step: number, policyActions: Float32Array): { inputs: AuxiliaryInputs; shared: tf.Tensor[] } {
     const networks = this.networks;
-    return {
+    const shared: tf.Tensor[] = [];
+    const count = batch.rewards.length;
+    const augment = (observations: NdArray<'uint8'>) => this.pipeline.apply(observations, this.random.augment);
+    const encodeOnline = (pixels: NdArray<'uint8'>) => tf.tidy(() => networks.criticFeatures(networks.trunk(toTensor(pixels))));
+    let nextFeatures: tf.Tensor2D | null = null;
+    const inputs: AuxiliaryInputs = {
       step,
       observations: batch.obs as NdArray<'uint8'>,
-      augment: (observations) => this.pipeline.apply(observations, this.random.augment),
-      encodeOnline: (pixels) => tf.tidy(() => networks.criticFeatures(networks.trunk(toTensor(pixels)))),
+      nextObservations: batch.nextObs as NdArray<'uint8'>,
+      actions: { dtype: 'float32', shape: [count, this.actionSize], data: policyActions },
+      rewards: batch.rewards,
+      random: this.random.augment,
+      augment,
+      encodeOnline,
       encodeTarget: (pixels) => tf.tidy(() => networks.criticFeatures(networks.trunk(toTensor(pixels), 'target'), 'target')),
+      nextFeatures: () => {
+        if (tf.engine().state.gradientDepth > 0) throw new Error('auxiliary loss: nextFeatures() carries no gradient; call it in prepare(), not in loss()');
+        if (!nextFeatures) shared.push((nextFeatures = encodeOnline(augment(batch.nextObs as NdArray<'uint8'>))));
+        return nextFeatures;
+      },
     };
+    return { inputs, shared };
   }
 
   private actorStep(observations: tf.Tensor, count: number, alpha: number, metrics: Record<string, number>): void {
@@ -299,7 +330,8 @@ export class SacAgent {
 
   /**
    * Weights, target weights, Adam states and auxiliary parameters as named
-   * Float32Arrays (for checkpoints): `online/...`, `target/...`, `optim/<which>/...`, `aux/<name>/...`.
+   * Float32Arrays (for checkpoints): `online/...`, `target/...`, `optim/<which>/...`,
+   * `aux/<name>/...` and, for a loss with moving averages, `auxtarget/<name>/...`.
    */
   getState(): Record<string, Float32Array> {
     const state: Record<string, Float32Array> = {};
@@ -313,6 +345,7 @@ export class SacAgent {
     put('optim/alpha', this.alphaOptimizer.getState());
     this.auxiliary.forEach((plugin, i) => {
       put(`aux/${plugin.name}`, plugin.parameters.getWeights());
+      if (plugin.targetParameters) put(`auxtarget/${plugin.name}`, plugin.targetParameters.getWeights());
       put(`optim/aux/${plugin.name}`, this.auxiliaryOptimizers[i].getState());
     });
     return state;
@@ -334,6 +367,7 @@ export class SacAgent {
     this.alphaOptimizer.setState(take('optim/alpha'), 'agent state optim/alpha');
     this.auxiliary.forEach((plugin, i) => {
       plugin.parameters.setWeights(take(`aux/${plugin.name}`), `agent state aux/${plugin.name}`);
+      plugin.targetParameters?.setWeights(take(`auxtarget/${plugin.name}`), `agent state auxtarget/${plugin.name}`);
       this.auxiliaryOptimizers[i].setState(take(`optim/aux/${plugin.name}`), `agent state optim/aux/${plugin.name}`);
     });
   }

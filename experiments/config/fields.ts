@@ -79,7 +79,12 @@ export const fields = {
   replay_capacity: { type: 'int', group: 'agent', min: 1, default: 100_000, doc: 'transitions kept in the replay buffer' },
   updates_per_step: { type: 'int', group: 'agent', min: 0, max: 100, default: 1, doc: 'gradient updates per agent step once init_steps have passed' },
   aug: { type: 'string', group: 'agent', default: 'crop', doc: "augmentation spec applied to replay batches, e.g. crop, translate, crop-cutout, shift, or 'none'" },
-  curl_weight: { type: 'number', group: 'agent', min: 0, default: 1, doc: 'weight of the CURL contrastive loss (algo curl)' },
+  aux: { type: 'string', group: 'agent', default: 'none', doc: "self-supervised auxiliary losses joined by '-': curl, byol, rotation, inverse, forward (e.g. curl-rotation), or none; algo curl always has curl" },
+  curl_weight: { type: 'number', group: 'agent', min: 0, default: 1, doc: 'weight of the CURL contrastive loss (algo curl, or aux with curl)' },
+  byol_weight: { type: 'number', group: 'agent', min: 0, default: 1, doc: 'weight of the BYOL loss (aux with byol)' },
+  rotation_weight: { type: 'number', group: 'agent', min: 0, default: 1, doc: 'weight of the rotation prediction loss (aux with rotation)' },
+  inverse_weight: { type: 'number', group: 'agent', min: 0, default: 1, doc: 'weight of the inverse dynamics loss (aux with inverse)' },
+  forward_weight: { type: 'number', group: 'agent', min: 0, default: 1, doc: 'weight of the forward dynamics loss (aux with forward)' },
   drq_k: { type: 'int', group: 'agent', min: 1, max: 16, default: 2, doc: 'DrQ K: augmented copies averaged in the target (algo drq)' },
   drq_m: { type: 'int', group: 'agent', min: 1, max: 16, default: 2, doc: 'DrQ M: augmented copies averaged in the Q loss (algo drq)' },
 } as const satisfies Record<string, FieldSpec>;

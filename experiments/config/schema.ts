@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseAugmentations } from '../../augment/pipeline.ts';
 import { augmentationParamsOf } from '../../agents/sac/config.ts';
+import { parseAuxiliary, type AuxiliaryName } from '../../agents/aux/registry.ts';
 import { fieldNames, fields, flagName, type FieldName, type FieldSpec, type RunConfig } from './fields.ts';
 import { InputError, showValue } from '../../common/errors.ts';
 
@@ -176,8 +177,24 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
     throw new ConfigError(`${source}: aug = ${showValue(resolved.aug)} augments ${pipeline.kind}, but from = ${resolved.from}; use ${observed === 'state' ? 'a state augmentation' : 'a pixel augmentation'} or none`);
   }
   if (resolved.from === 'pixels') checkResizing(resolved, pipeline.names, source);
+  let auxiliary: AuxiliaryName[];
+  try {
+    auxiliary = runAuxiliary(resolved);
+  } catch (error) {
+    throw new ConfigError(`${source}: aux = ${showValue(resolved.aux)} is not allowed: ${(error as Error).message}`);
+  }
+  if (auxiliary.length > 0 && resolved.from !== 'pixels') {
+    const what = resolved.algo === 'curl' ? 'algo curl' : `aux = ${showValue(resolved.aux)}`;
+    throw new ConfigError(`${source}: ${what} trains the pixel encoder with ${auxiliary.join(', ')}, but from = ${resolved.from} has no encoder; use from: pixels, or aux: none with algo rad, drq or sac`);
+  }
   if (resolved.env.trim() === '') throw new ConfigError(`${source}: env = "" is not allowed: expected an env id such as dmc:cartpole-swingup`);
   return resolved;
+}
+
+/** The auxiliary losses a run trains with: algo curl's CURL loss, then those `aux` names. */
+export function runAuxiliary(config: Pick<RunConfig, 'algo' | 'aux'>): AuxiliaryName[] {
+  const names = parseAuxiliary(config.aux);
+  return config.algo === 'curl' && !names.includes('curl') ? ['curl', ...names] : names;
 }
 
 /** The augmentation spec the agent applies: algo sac augments nothing, whatever `aug` says. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { zeros } from '../../common/ndarray.ts';
 import { Random } from '../../common/random.ts';
-import { crop, cutout, cutoutColor, flip, rotate, rotate90, shift, translate } from '../../augment/geometric.ts';
+import { crop, cutout, cutoutColor, flip, rotate, rotate90, rotateEach, shift, translate } from '../../augment/geometric.ts';
 import { randomBatch, sameBytes, sample, windowMatches } from './helpers.ts';
 
 /** All offsets (top, left) at which sample n of output is the window of input. */
@@ -164,6 +164,15 @@ describe('flip and rotate (RAD)', () => {
     expect(turned.data).toEqual(input.data);
     expect(rotate90(rotate90(input, 1), 3).data).toEqual(input.data);
     expect(rotate90(input, 2).data).toEqual(rotate90(rotate90(input, 1), 1).data);
+  });
+
+  it('rotateEach turns each sample by its own count', () => {
+    const input = randomBatch([4, 5, 5, 6]);
+    const sample = (batch: { data: Uint8Array }, n: number) => batch.data.slice(n * 150, (n + 1) * 150);
+    const turned = rotateEach(input, [0, 1, 2, -1]);
+    for (const [n, k] of [[0, 0], [1, 1], [2, 2], [3, 3]]) expect(sample(turned, n)).toEqual(sample(rotate90(input, k), n));
+    expect(() => rotateEach(input, [1, 2])).toThrow(/expected one turn count per sample \(4\), got 2/);
+    expect(() => rotateEach(randomBatch([1, 4, 5, 3]), [1])).toThrow(/images must be square, got H=4, W=5/);
   });
 
   it('rotate gives each sample a 90, 180 or 270 degree turn with probability p', () => {

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../common/errors.ts';
 import { Box, Dict, Discrete, type Env } from '../../envs/core.ts';
-import { makeAgent } from '../../experiments/components.ts';
+import { auxiliaryLosses, makeAgent } from '../../experiments/components.ts';
 import { resolveConfig } from '../../experiments/config/presets.ts';
 
 beforeAll(async () => {
@@ -57,5 +57,20 @@ describe('makeAgent', () => {
       const agent = makeAgent(config, envWith(new Box(0, 255, [64, 64, 9], 'uint8')));
       agent.dispose();
     });
+  });
+
+  it("builds the config's auxiliary losses, each with its weight, and saves their parameters", () => {
+    const config = resolveConfig({
+      preset: 'curl',
+      overrides: { env: 'remote:tcp://127.0.0.1:5555/dmc:cartpole-swingup', aux: 'rotation-forward', curl_weight: 0.5, rotation_weight: 0.01, forward_weight: 2, num_filters: 2, hidden_dim: 4, feature_dim: 4 },
+    });
+    const env = { observationSpace: new Box(0, 255, [100, 100, 9], 'uint8'), actionSpace: new Box(-1, 1, [1], 'float32') } as unknown as Env;
+    const losses = auxiliaryLosses(config, new Box(-1, 1, [1], 'float32'));
+    expect(losses.map((loss) => [loss.name, loss.weight])).toEqual([['curl', 0.5], ['rotation', 0.01], ['forward', 2]]);
+    for (const loss of losses) loss.dispose();
+    const agent = makeAgent(config, env);
+    const prefixes = new Set(Object.keys(agent.getState()).filter((key) => key.startsWith('aux/')).map((key) => key.split('/')[1]));
+    expect([...prefixes]).toEqual(['curl', 'rotation', 'forward']);
+    agent.dispose();
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fieldNames, fields } from '../../experiments/config/fields.ts';
 import { configToYaml, listPresets, presetChain, readConfigFile, resolveConfig, taskOf } from '../../experiments/config/presets.ts';
-import { ConfigError, parseFlagValue } from '../../experiments/config/schema.ts';
+import { ConfigError, parseFlagValue, runAuxiliary } from '../../experiments/config/schema.ts';
 
 describe('run config: presets', () => {
   it('applies the papers per-task tables (action repeat, lr, batch)', () => {
@@ -149,6 +149,13 @@ describe('run config: bad input names the key, the value and what is allowed', (
     expect(resolveConfig({ overrides: { env_steps: 1001, init_steps: 1000 } }).env_steps).toBe(1001);
     expect(message(() => resolveConfig({ overrides: { batch_size: 301, replay_capacity: 300 } }))).toMatch(/batch_size = 301 exceeds replay_capacity = 300: expected batch_size <= replay_capacity/);
     expect(resolveConfig({ overrides: { batch_size: 300, replay_capacity: 300 } }).batch_size).toBe(300);
+    // Auxiliary losses: a spec of known names, on pixels only; algo curl always has CURL.
+    expect(message(() => resolveConfig({ overrides: { aux: 'curl-simclr' } }))).toMatch(/aux = "curl-simclr" is not allowed: .*unknown loss "simclr"; expected names from curl, byol, rotation, inverse, forward/);
+    expect(message(() => resolveConfig({ preset: 'sac-state', overrides: { aux: 'rotation' } }))).toMatch(/aux = "rotation" trains the pixel encoder with rotation, but from = states has no encoder/);
+    expect(message(() => resolveConfig({ preset: 'sac-state', overrides: { algo: 'curl', aug: 'none' } }))).toMatch(/algo curl trains the pixel encoder with curl, but from = states/);
+    expect(runAuxiliary(resolveConfig({ preset: 'curl', overrides: { aux: 'rotation-inverse' } }))).toEqual(['curl', 'rotation', 'inverse']);
+    expect(runAuxiliary(resolveConfig({ preset: 'rad', overrides: { aux: 'forward-curl' } }))).toEqual(['forward', 'curl']);
+    expect(runAuxiliary(resolveConfig({ preset: 'rad' }))).toEqual([]);
     // camera -1 is MuJoCo's free camera (dm_control's camera_id=-1); below that, nothing.
     expect(resolveConfig({ overrides: { camera: -1 } }).camera).toBe(-1);
     expect(message(() => resolveConfig({ overrides: { camera: -2 } }))).toMatch(/camera = -2 is not allowed: expected an integer >= -1 and <= 64/);

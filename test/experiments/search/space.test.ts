@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../experiments/config/schema.ts';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../experiments/config/presets.ts';
 import { decode, parseSearchFile, probePoints, readSearchFile } from '../../../experiments/search/space.ts';
@@ -66,11 +67,14 @@ describe('search file', () => {
     expect(error([1, 2])).toMatch(/expected a mapping with a space/);
   });
 
-  it('the example search file resolves into a run config at every choice and range end', () => {
-    const example = readSearchFile(join(import.meta.dirname, '..', '..', '..', 'experiments', 'search', 'examples', 'cartpole-augmentations.yaml'));
-    for (const point of probePoints(example.dimensions)) {
-      const config = resolveConfig({ preset: example.preset, overrides: { ...example.base, ...decode(example.dimensions, point) } });
-      expect(config.env).toBe('dmc:cartpole-swingup');
+  it('the example search files resolve into a run config at every choice and range end', () => {
+    const examples = join(import.meta.dirname, '..', '..', '..', 'experiments', 'search', 'examples');
+    for (const file of readdirSync(examples)) {
+      const example = readSearchFile(join(examples, file));
+      for (const point of probePoints(example.dimensions)) {
+        const config = resolveConfig({ preset: example.preset, overrides: { ...example.base, ...decode(example.dimensions, point) } });
+        expect(config.env, file).toBe('dmc:cartpole-swingup');
+      }
     }
   });
 });
