@@ -1,12 +1,13 @@
 /**
  * What the training loop needs from the agents package, behind two small
  * interfaces, built from a run config. The loop itself never looks at action
- * types: a discrete-action agent plugs in here by returning a RunAgent whose
- * `act` gives integers and a replay that stores them.
+ * types: the agent's `act` gives a Box's vectors or a Discrete's integers, and
+ * the replay stores either (a discrete action as one value).
  */
 import { sizeOf, type NdArray } from '../common/ndarray.ts';
 import { Random, type RandomState } from '../common/random.ts';
 import type { Box, Env, Space } from '../envs/core.ts';
+import type { ActionSpace } from '../agents/aux/actions.ts';
 import type { AuxiliaryLoss } from '../agents/aux/plugin.ts';
 import { AUXILIARY_LOSSES, type AuxiliaryName } from '../agents/aux/registry.ts';
 import { SacAgent } from '../agents/sac/agent.ts';
@@ -94,7 +95,7 @@ export function sacConfigOf(config: RunConfig): Partial<SacConfig> {
 }
 
 /** The run's auxiliary losses (algo curl's, then those `aux` names), each with its `<name>_weight`. */
-export function auxiliaryLosses(config: RunConfig, actionSpace: Box): AuxiliaryLoss[] {
+export function auxiliaryLosses(config: RunConfig, actionSpace: ActionSpace): AuxiliaryLoss[] {
   const weights: Record<AuxiliaryName, number> = { curl: config.curl_weight, byol: config.byol_weight, rotation: config.rotation_weight, inverse: config.inverse_weight, forward: config.forward_weight };
   return runAuxiliary(config).map((name) =>
     AUXILIARY_LOSSES[name].build({ featureDim: config.feature_dim, hiddenSize: config.hidden_dim, actionSpace, weight: weights[name], seed: config.seed }),
@@ -103,8 +104,8 @@ export function auxiliaryLosses(config: RunConfig, actionSpace: Box): AuxiliaryL
 
 export function makeAgent(config: RunConfig, env: Env): RunAgent {
   const actionSpace = env.actionSpace;
-  if (actionSpace.kind !== 'box') {
-    throw new ConfigError(`algo ${config.algo}: SAC needs a continuous (Box) action space; ${config.env} has ${actionSpace}. No discrete-action agent exists yet.`);
+  if (actionSpace.kind === 'dict' || (actionSpace.kind === 'box' && actionSpace.shape.length !== 1)) {
+    throw new ConfigError(`algo ${config.algo}: SAC needs a 1-D Box or a Discrete action space; ${config.env} has ${actionSpace}`);
   }
   const observationSpace = boxOf(env.observationSpace, config.env);
   checkObservations(config, observationSpace);
@@ -112,7 +113,11 @@ export function makeAgent(config: RunConfig, env: Env): RunAgent {
   const auxiliary = auxiliaryLosses(config, actionSpace);
   const agent = new SacAgent({ observationShape, actionSpace, config: sacConfigOf(config), auxiliary, seed: config.seed });
   return {
-    act: (observation, options) => agent.act(observation as NdArray, options),
+    act: (observation, options) => {
+      const action = agent.act(observation as NdArray, options);
+      // One discrete action goes to the env as the number a Discrete space holds.
+      return action.dtype === 'int32' && action.shape.length === 0 ? action.data[0] : action;
+    },
     update: (batch, step) => agent.update(batch as Parameters<SacAgent['update']>[0], step),
     getState: () => agent.getState(),
     setState: (state) => agent.setState(state),

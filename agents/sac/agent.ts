@@ -15,6 +15,10 @@
  *    critic's conv features of obs, computed once and detached (actor and critic
  *    share them), then the alpha loss mean(alpha (-log pi - targetEntropy));
  * 5. every targetUpdateEvery steps: Polyak-average the target critic.
+ * With a Discrete action space it is SAC-Discrete (Christodoulou 2019; the sums
+ * over actions in discrete.ts): the expectations over a' and a in steps 2 and 4
+ * are sums weighted by pi, -log pi becomes the policy's entropy, and the target
+ * entropy defaults to 0.98 log |A|; `charts/entropy` is then the mean entropy.
  * Where this differs from the reference code: CURL's loss joins the critic's
  * backward pass instead of a second optimizer step (aux/curl.ts); DrQ's M Q losses
  * are averaged as in the paper (its code sums them, which doubles the critic's
@@ -24,20 +28,21 @@ import * as tf from '@tensorflow/tfjs';
 import type { NdArray } from '../../common/ndarray.ts';
 import { sizeOf } from '../../common/ndarray.ts';
 import { Random, type RandomState } from '../../common/random.ts';
-import type { Box } from '../../envs/core.ts';
-import type { AuxiliaryInputs, AuxiliaryLoss } from '../aux/plugin.ts';
+import type { Box, Discrete } from '../../envs/core.ts';
+import type { AuxiliaryInputs, AuxiliaryLoss, BatchActions } from '../aux/plugin.ts';
 import { checkAuxiliary } from '../aux/plugin.ts';
 import { parseAugmentations, type Pipeline } from '../../augment/pipeline.ts';
 import { Adam } from '../nets/adam.ts';
 import type { ReplayBatch } from '../replay.ts';
 import { augmentationParamsOf, resolveSacConfig, type SacConfig } from './config.ts';
 import { SacNetworks } from './networks.ts';
+import { actorLoss, categorical, chooseActions, discreteTargetEntropy, entropy, softValue, taken } from './discrete.ts';
 
 export interface SacAgentOptions {
   /** Shape of one observation as the env (and replay) gives it: [H, W, 3 x frames] uint8, or [size] float. */
   observationShape: number[];
-  /** The continuous action space; its bounds must be finite. */
-  actionSpace: Box;
+  /** A 1-D Box with finite bounds (a tanh policy is rescaled to them), or a Discrete (SAC-Discrete, agents/sac/discrete.ts). */
+  actionSpace: Box | Discrete;
   /** Overrides of the published defaults. */
   config?: Partial<SacConfig>;
   /** Auxiliary losses (CURL: `[new CurlLoss(...)]`). */
@@ -51,7 +56,10 @@ export class SacAgent {
   readonly networks: SacNetworks;
   readonly auxiliary: AuxiliaryLoss[];
   readonly pipeline: Pipeline;
+  /** Action dimensions, or the number of choices of a Discrete. */
   readonly actionSize: number;
+  /** The action space when it is a Discrete (its actions are one stored value each); null for a Box. */
+  readonly discrete: Discrete | null;
   private readonly observationShape: number[];
   private readonly low: Float32Array;
   private readonly high: Float32Array;
@@ -65,13 +73,15 @@ export class SacAgent {
   constructor(options: SacAgentOptions) {
     this.config = resolveSacConfig(options.config);
     const { actionSpace, observationShape } = options;
-    if (!actionSpace || actionSpace.kind !== 'box' || actionSpace.shape.length !== 1) {
-      throw new Error(`SacAgent: actionSpace must be a 1-D Box, got ${actionSpace?.kind} [${actionSpace?.shape}]`);
+    this.discrete = actionSpace?.kind === 'discrete' ? actionSpace : null;
+    if (!this.discrete && (actionSpace?.kind !== 'box' || actionSpace.shape.length !== 1)) {
+      throw new Error(`SacAgent: actionSpace must be a 1-D Box or a Discrete, got ${actionSpace}`);
     }
-    this.actionSize = actionSpace.shape[0];
-    this.low = Float32Array.from(actionSpace.low);
-    this.high = Float32Array.from(actionSpace.high);
-    for (let i = 0; i < this.actionSize; i++) {
+    const box = actionSpace as Box;
+    this.actionSize = this.discrete ? this.discrete.n : box.shape[0];
+    this.low = this.discrete ? new Float32Array(0) : Float32Array.from(box.low);
+    this.high = this.discrete ? new Float32Array(0) : Float32Array.from(box.high);
+    for (let i = 0; i < this.low.length; i++) {
       if (!Number.isFinite(this.low[i]) || !Number.isFinite(this.high[i])) {
         throw new Error(`SacAgent: action bounds must be finite (a tanh policy is rescaled to them), got [${this.low[i]}, ${this.high[i]}] at ${i}`);
       }
@@ -94,8 +104,8 @@ export class SacAgent {
     }
     const root = Random.derive(options.seed, 'agent');
     this.random = { augment: root.fork('augment'), noise: root.fork('noise'), act: root.fork('act') };
-    this.networks = new SacNetworks(inputShape, this.actionSize, this.config, root.fork('init'));
-    this.targetEntropy = this.config.targetEntropy ?? -this.actionSize;
+    this.networks = new SacNetworks(inputShape, this.actionSize, this.config, root.fork('init'), this.discrete !== null);
+    this.targetEntropy = this.config.targetEntropy ?? (this.discrete ? discreteTargetEntropy(this.actionSize) : -this.actionSize);
     const config = this.config;
     this.criticOptimizer = new Adam(this.networks.criticVariables(), { lr: config.criticLr, beta1: config.criticBeta1 });
     this.actorOptimizer = new Adam(this.networks.actorVariables(), { lr: config.actorLr, beta1: config.actorBeta1 });
@@ -106,9 +116,11 @@ export class SacAgent {
   /**
    * An action for one observation [...observationShape] (or a batch [N, ...]).
    * Pixels go through the eval augmentation (centre crop for 'crop'), as RAD and
-   * CURL act. `eval`: the deterministic mean action; otherwise a sample.
+   * CURL act. `eval`: the deterministic mean action (a Discrete's most likely
+   * one); otherwise a sample. A Discrete's actions are int32, shape [] for one
+   * observation.
    */
-  act(observation: NdArray, options: { eval?: boolean } = {}): NdArray<'float32'> {
+  act(observation: NdArray, options: { eval?: boolean } = {}): NdArray<'float32'> | NdArray<'int32'> {
     const batched = observation.shape.length === this.observationShape.length + 1;
     const shape = batched ? observation.shape.slice(1) : observation.shape;
     if (shape.length !== this.observationShape.length || shape.some((d, i) => d !== this.observationShape[i])) {
@@ -117,6 +129,7 @@ export class SacAgent {
     const count = batched ? observation.shape[0] : 1;
     let input: NdArray = { ...observation, shape: [count, ...shape] };
     input = this.pipeline.apply(input as NdArray<'uint8'>, this.random.act, { eval: true });
+    if (this.discrete) return this.actDiscrete(this.discrete, input, batched, options.eval === true);
     const noise = options.eval ? undefined : this.noise(count, this.random.act);
     const actions = tf.tidy(() => {
       const features = this.networks.actorFeatures(this.networks.trunk(toTensor(input)));
@@ -125,6 +138,13 @@ export class SacAgent {
     });
     const out = this.toEnvActions(actions);
     return { dtype: 'float32', shape: batched ? [count, this.actionSize] : [this.actionSize], data: out };
+  }
+
+  private actDiscrete(space: Discrete, input: NdArray, batched: boolean, greedy: boolean): NdArray<'int32'> {
+    const probs = tf.tidy(() => categorical(this.networks.logits(this.networks.actorFeatures(this.networks.trunk(toTensor(input))))).probs.dataSync() as Float32Array);
+    const chosen = chooseActions(probs, this.actionSize, greedy ? null : this.random.act);
+    for (let i = 0; i < chosen.length; i++) chosen[i] += space.start;
+    return { dtype: 'int32', shape: batched ? [chosen.length] : [], data: chosen };
   }
 
   /** One SAC update on a replay batch (not yet augmented); returns the metrics record. */
@@ -144,17 +164,25 @@ export class SacAgent {
     }
     const observations = toTensor(concatenate(observationViews));
     const nextObservations = toTensor(concatenate(nextViews));
-    const policyActions = this.toPolicyActions(batch.actions.data as Float32Array);
-    const actions = tf.tensor2d(policyActions, [count, this.actionSize]);
+    const batchActions = this.batchActions(batch, count);
+    const actions = this.discrete ? tf.tensor1d(batchActions.data as Int32Array, 'int32') : tf.tensor2d(batchActions.data as Float32Array, [count, this.actionSize]);
     const alpha = Math.exp(this.networks.logAlpha.dataSync()[0]);
-    const nextNoise = tf.tensor2d(this.noise(count * targetCopies, this.random.noise), [count * targetCopies, this.actionSize]);
+    // SAC-Discrete's expectations are sums over the actions: no sampled next action, no noise.
+    const nextNoise = this.discrete ? null : tf.tensor2d(this.noise(count * targetCopies, this.random.noise), [count * targetCopies, this.actionSize]);
     try {
       const target = tf.tidy(() => {
         const nextFeatures = this.networks.actorFeatures(this.networks.trunk(nextObservations));
-        const { pi, logPi } = this.networks.policy(nextFeatures, nextNoise);
-        const targetFeatures = this.networks.criticFeatures(this.networks.trunk(nextObservations, 'target'), 'target');
-        const [q1, q2] = this.networks.q(targetFeatures, pi, 'target');
-        const value = tf.sub(tf.minimum(q1, q2), tf.mul(logPi!, alpha));
+        let value: tf.Tensor;
+        if (nextNoise) {
+          const { pi, logPi } = this.networks.policy(nextFeatures, nextNoise);
+          const targetFeatures = this.networks.criticFeatures(this.networks.trunk(nextObservations, 'target'), 'target');
+          const [q1, q2] = this.networks.q(targetFeatures, pi, 'target');
+          value = tf.sub(tf.minimum(q1, q2), tf.mul(logPi!, alpha));
+        } else {
+          const { probs, logProbs } = categorical(this.networks.logits(nextFeatures));
+          const [q1, q2] = this.networks.qValues(this.networks.criticFeatures(this.networks.trunk(nextObservations, 'target'), 'target'), 'target');
+          value = softValue(probs, logProbs, q1, q2, alpha);
+        }
         const averaged = tf.reshape(tf.mean(tf.reshape(value, [targetCopies, count]), 0), [count, 1]);
         const notDone = tf.tensor2d(batch.notDone, [count, 1]);
         return tf.add(tf.tensor2d(batch.rewards, [count, 1]), tf.mul(notDone, tf.mul(averaged, this.config.gamma)));
@@ -162,14 +190,14 @@ export class SacAgent {
       kept.push(target);
       nextObservations.dispose(); // not needed again: lowers the peak memory of the critic step
       metrics['charts/target_q'] = tf.tidy(() => tf.mean(target).dataSync()[0]);
-      this.criticStep(batch, step, observations, actions, target, qCopies, metrics, policyActions);
+      this.criticStep(batch, step, observations, actions, target, qCopies, metrics, batchActions);
       if (step % this.config.actorUpdateEvery === 0) this.actorStep(observations, count, alpha, metrics);
       if (step % this.config.targetUpdateEvery === 0) {
         this.networks.updateTargets();
         for (const plugin of this.auxiliary) plugin.updateTargets?.(this.config.encoderTau);
       }
     } finally {
-      tf.dispose([observations, nextObservations, actions, nextNoise, ...kept]);
+      tf.dispose([observations, nextObservations, actions, ...(nextNoise ? [nextNoise] : []), ...kept]);
     }
     return metrics;
   }
@@ -178,11 +206,11 @@ export class SacAgent {
     batch: ReplayBatch,
     step: number,
     observations: tf.Tensor,
-    actions: tf.Tensor2D,
+    actions: tf.Tensor,
     target: tf.Tensor,
     copies: number,
     metrics: Record<string, number>,
-    policyActions: Float32Array,
+    batchActions: BatchActions,
   ): void {
     const count = actions.shape[0];
     const active = this.auxiliary.map((plugin) => step % plugin.everySteps === 0);
@@ -190,7 +218,7 @@ export class SacAgent {
     this.auxiliary.forEach((plugin, i) => {
       if (active[i]) for (const [name, variable] of plugin.parameters.variables) variables.set(`aux/${plugin.name}/${name}`, variable);
     });
-    const { inputs, shared } = this.auxiliaryInputs(batch, step, policyActions);
+    const { inputs, shared } = this.auxiliaryInputs(batch, step, batchActions);
     // Plug-ins' no-gradient inputs first, so the tape does not keep their activations.
     const prepared = this.auxiliary.map((plugin, i) => (active[i] && plugin.prepare ? plugin.prepare(inputs) : []));
     const parts: Record<string, tf.Scalar> = {};
@@ -199,7 +227,7 @@ export class SacAgent {
       result = tf.variableGrads(() => {
         const features = this.networks.criticFeatures(this.networks.trunk(observations));
         const tiledTarget = copies > 1 ? tf.tile(target, [copies, 1]) : target;
-        const [q1, q2] = this.networks.q(features, copies > 1 ? tf.tile(actions, [copies, 1]) : actions);
+        const [q1, q2] = this.criticQ(features, actions, copies);
         // Mean over the M copies and the batch at once: DrQ's average of the Q losses.
         const criticLoss = tf.add(tf.mean(tf.square(tf.sub(q1, tiledTarget))), tf.mean(tf.square(tf.sub(q2, tiledTarget)))) as tf.Scalar;
         parts['losses/critic'] = tf.keep(criticLoss);
@@ -230,11 +258,18 @@ export class SacAgent {
     }
   }
 
+  /** Q1 and Q2 of the actions taken, [copies x N, 1], on the critic's features of `copies` augmentations. */
+  private criticQ(features: tf.Tensor2D, actions: tf.Tensor, copies: number): [tf.Tensor2D, tf.Tensor2D] {
+    if (!this.discrete) return this.networks.q(features, (copies > 1 ? tf.tile(actions, [copies, 1]) : actions) as tf.Tensor2D);
+    const tiled = (copies > 1 ? tf.tile(actions, [copies]) : actions) as tf.Tensor1D;
+    const [q1, q2] = this.networks.qValues(features);
+    return [taken(q1, tiled), taken(q2, tiled)];
+  }
+
   /** The plug-ins' inputs, and the tensors they share (the agent frees those after the update). */
-  private auxiliaryInputs(batch: ReplayBatch, step: number, policyActions: Float32Array): { inputs: AuxiliaryInputs; shared: tf.Tensor[] } {
+  private auxiliaryInputs(batch: ReplayBatch, step: number, actions: BatchActions): { inputs: AuxiliaryInputs; shared: tf.Tensor[] } {
     const networks = this.networks;
     const shared: tf.Tensor[] = [];
-    const count = batch.rewards.length;
     const augment = (observations: NdArray<'uint8'>) => this.pipeline.apply(observations, this.random.augment);
     const encodeOnline = (pixels: NdArray<'uint8'>) => tf.tidy(() => networks.criticFeatures(networks.trunk(toTensor(pixels))));
     let nextFeatures: tf.Tensor2D | null = null;
@@ -242,7 +277,7 @@ export class SacAgent {
       step,
       observations: batch.obs as NdArray<'uint8'>,
       nextObservations: batch.nextObs as NdArray<'uint8'>,
-      actions: { dtype: 'float32', shape: [count, this.actionSize], data: policyActions },
+      actions,
       rewards: batch.rewards,
       random: this.random.augment,
       augment,
@@ -258,13 +293,20 @@ export class SacAgent {
   }
 
   private actorStep(observations: tf.Tensor, count: number, alpha: number, metrics: Record<string, number>): void {
-    const noise = tf.tensor2d(this.noise(count, this.random.noise), [count, this.actionSize]);
+    const noise = this.discrete ? null : tf.tensor2d(this.noise(count, this.random.noise), [count, this.actionSize]);
     // The conv features of obs after the critic step, computed once outside any
     // gradient: the actor detaches them and the critic's Q needs the same ones.
     const trunk = tf.tidy(() => this.networks.trunk(observations.shape[0] === count ? observations : tf.slice(observations, 0, count)));
     const criticFeatures = tf.tidy(() => this.networks.criticFeatures(trunk));
+    // log pi of the sampled actions; with discrete actions, minus the policy's entropy (its expectation).
     let logPi: tf.Tensor | null = null;
     const actor = tf.variableGrads(() => {
+      if (!noise) {
+        const { probs, logProbs } = categorical(this.networks.logits(this.networks.actorFeatures(trunk)));
+        logPi = tf.keep(tf.neg(entropy(probs, logProbs)));
+        const [q1, q2] = this.networks.qValues(criticFeatures);
+        return actorLoss(probs, logProbs, q1, q2, alpha);
+      }
       const policy = this.networks.policy(this.networks.actorFeatures(trunk), noise);
       logPi = tf.keep(policy.logPi!);
       const [q1, q2] = this.networks.q(criticFeatures, policy.pi);
@@ -284,7 +326,7 @@ export class SacAgent {
       metrics['charts/entropy'] = -tf.tidy(() => tf.mean(logPi!).dataSync()[0]);
       metrics['charts/alpha'] = Math.exp(logAlpha.dataSync()[0]);
     } finally {
-      tf.dispose([noise, trunk, criticFeatures, logPi!, actor.value, ...Object.values(actor.grads), temperature.value, ...Object.values(temperature.grads)]);
+      tf.dispose([...(noise ? [noise] : []), trunk, criticFeatures, logPi!, actor.value, ...Object.values(actor.grads), temperature.value, ...Object.values(temperature.grads)]);
     }
   }
 
@@ -300,6 +342,26 @@ export class SacAgent {
       out[i] = this.low[j] + (actions[i] + 1) * 0.5 * (this.high[j] - this.low[j]);
     }
     return out;
+  }
+
+  /**
+   * The batch's actions as the networks and plug-ins take them: a Box's scaled
+   * to [-1, 1] ([N, A]); a Discrete's as choice indices from 0 ([N]), each
+   * checked to be one of its choices.
+   */
+  private batchActions(batch: ReplayBatch, count: number): BatchActions {
+    const stored = batch.actions.data as Float32Array;
+    if (!this.discrete) return { dtype: 'float32', shape: [count, this.actionSize], data: this.toPolicyActions(stored) };
+    const { start, n } = this.discrete;
+    const indices = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const index = stored[i] - start;
+      if (!(Number.isInteger(index) && index >= 0 && index < n)) {
+        throw new Error(`SacAgent.update: batch.actions[${i}] = ${stored[i]} is not an action of ${this.discrete}`);
+      }
+      indices[i] = index;
+    }
+    return { dtype: 'int32', shape: [count], data: indices };
   }
 
   private toPolicyActions(actions: Float32Array): Float32Array {
@@ -320,8 +382,10 @@ export class SacAgent {
         throw new Error(`SacAgent.update: batch.${key} must have shape [${count}, ${this.observationShape}], got [${shape}]`);
       }
     }
-    if (batch.actions.dtype !== 'float32' || sizeOf(batch.actions.shape) !== count * this.actionSize) {
-      throw new Error(`SacAgent.update: batch.actions must be float32 [${count}, ${this.actionSize}], got ${batch.actions.dtype} [${batch.actions.shape}]`);
+    // A discrete action is stored as one value.
+    const stored = this.discrete ? 1 : this.actionSize;
+    if (batch.actions.dtype !== 'float32' || sizeOf(batch.actions.shape) !== count * stored) {
+      throw new Error(`SacAgent.update: batch.actions must be float32 [${count}, ${stored}], got ${batch.actions.dtype} [${batch.actions.shape}]`);
     }
     if (batch.notDone.length !== count) throw new Error(`SacAgent.update: batch.notDone has ${batch.notDone.length} values, expected ${count}`);
     if (count < 1) throw new Error('SacAgent.update: empty batch');

@@ -5,6 +5,9 @@
  * - target critic: a Polyak-averaged copy of the whole critic;
  * - log(alpha).
  * For 1-D (state) observations there is no encoder: features are the observation.
+ * With discrete actions (SAC-Discrete, Christodoulou 2019) each Q MLP reads the
+ * features alone and gives one value per action, and the policy MLP gives one
+ * logit per action.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../../common/random.ts';
@@ -35,9 +38,11 @@ export class SacNetworks {
   constructor(
     /** Network input shape: [H, W, C] after augmentation, or [size] for states. */
     readonly inputShape: number[],
+    /** Action dimensions, or the number of choices when `discrete`. */
     readonly actionSize: number,
     readonly config: SacConfig,
     rng: Random,
+    readonly discrete = false,
   ) {
     if (!Number.isInteger(actionSize) || actionSize < 1) throw new Error(`SacNetworks: actionSize must be a positive integer, got ${actionSize}`);
     this.pixels = inputShape.length === 3;
@@ -55,8 +60,9 @@ export class SacNetworks {
     } else {
       this.featureSize = inputShape[0];
     }
-    for (const q of ['q1', 'q2']) addMlp(this.online, `critic/${q}`, [this.featureSize + actionSize, ...hidden, 1], rng.fork(`critic/${q}`));
-    addMlp(this.online, 'actor/policy', [this.featureSize, ...hidden, 2 * actionSize], rng.fork('actor/policy'));
+    const qSizes = discrete ? [this.featureSize, ...hidden, actionSize] : [this.featureSize + actionSize, ...hidden, 1];
+    for (const q of ['q1', 'q2']) addMlp(this.online, `critic/${q}`, qSizes, rng.fork(`critic/${q}`));
+    addMlp(this.online, 'actor/policy', [this.featureSize, ...hidden, discrete ? actionSize : 2 * actionSize], rng.fork('actor/policy'));
     this.online.add('log_alpha', [], Float32Array.of(Math.log(config.initialAlpha)));
     for (const [name, variable] of this.online.select('critic/')) {
       this.target.add(name, variable.shape, variable.dataSync() as Float32Array);
@@ -99,14 +105,25 @@ export class SacNetworks {
     return encoderHead(this.online, 'actor/head', trunkFeatures, { inputGradient: false });
   }
 
-  /** Q1 and Q2, each [N, 1]. */
+  /** Q1 and Q2, each [N, 1] (continuous actions). */
   q(features: tf.Tensor2D, actions: tf.Tensor2D, which: Which = 'online'): [tf.Tensor2D, tf.Tensor2D] {
-    return tf.tidy(() => {
-      const input = tf.concat([features, actions], 1);
-      const layers = this.config.hiddenLayers + 1;
-      const parameters = this.parameters(which);
-      return [mlp(parameters, 'critic/q1', layers, input), mlp(parameters, 'critic/q2', layers, input)] as [tf.Tensor2D, tf.Tensor2D];
-    });
+    return tf.tidy(() => this.qHeads(tf.concat([features, actions], 1), which));
+  }
+
+  /** Q1 and Q2 of every action, each [N, actions] (discrete actions). */
+  qValues(features: tf.Tensor2D, which: Which = 'online'): [tf.Tensor2D, tf.Tensor2D] {
+    return this.qHeads(features, which);
+  }
+
+  private qHeads(input: tf.Tensor2D, which: Which): [tf.Tensor2D, tf.Tensor2D] {
+    const layers = this.config.hiddenLayers + 1;
+    const parameters = this.parameters(which);
+    return [mlp(parameters, 'critic/q1', layers, input), mlp(parameters, 'critic/q2', layers, input)];
+  }
+
+  /** The policy's logits over the actions, [N, actions] (discrete actions). */
+  logits(actorFeatures: tf.Tensor2D): tf.Tensor2D {
+    return mlp(this.online, 'actor/policy', this.config.hiddenLayers + 1, actorFeatures);
   }
 
   /**

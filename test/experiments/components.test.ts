@@ -11,11 +11,20 @@ beforeAll(async () => {
 });
 
 describe('makeAgent', () => {
-  it('refuses an env with discrete actions as bad input (exit code 2), naming the env and its space', () => {
-    const config = resolveConfig({ overrides: { env: 'remote:tcp://127.0.0.1:5555/procgen/coinrun' } });
-    const env = { observationSpace: new Box(0, 255, [64, 64, 3], 'uint8'), actionSpace: new Discrete(15) } as unknown as Env;
+  it('builds SAC-Discrete for an env with discrete actions; its act gives the env a number', () => {
+    const config = resolveConfig({ preset: 'quick', overrides: { env: 'remote:tcp://127.0.0.1:5555/procgen/coinrun', num_filters: 2, hidden_dim: 4, feature_dim: 4 } });
+    const env = { observationSpace: new Box(0, 255, [64, 64, 9], 'uint8'), actionSpace: new Discrete(15) } as unknown as Env;
+    const agent = makeAgent(config, env);
+    const action = agent.act({ dtype: 'uint8', shape: [64, 64, 9], data: new Uint8Array(64 * 64 * 9) }, { eval: false });
+    expect(env.actionSpace.check(action)).toBeNull();
+    agent.dispose();
+  });
+
+  it('refuses an env with a Dict action space as bad input (exit code 2), naming the env and its space', () => {
+    const config = resolveConfig({ overrides: { env: 'remote:tcp://127.0.0.1:5555/mine/arm' } });
+    const env = { observationSpace: new Box(0, 255, [100, 100, 9], 'uint8'), actionSpace: new Dict({ move: new Box(-1, 1, [2]), grip: new Discrete(2) }) } as unknown as Env;
     expect(() => makeAgent(config, env)).toThrow(InputError);
-    expect(() => makeAgent(config, env)).toThrow(/algo rad: SAC needs a continuous \(Box\) action space; remote:tcp:\/\/127\.0\.0\.1:5555\/procgen\/coinrun has Discrete\(15/);
+    expect(() => makeAgent(config, env)).toThrow(/algo rad: SAC needs a 1-D Box or a Discrete action space; remote:tcp:\/\/127\.0\.0\.1:5555\/mine\/arm has Dict/);
   });
 
   it('refuses an observation space that is not a Box (a Dict of state arrays) as bad input', () => {

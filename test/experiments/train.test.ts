@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Box, type Env } from '../../envs/core.ts';
+import { Box, Discrete, type Env } from '../../envs/core.ts';
 import { resolveConfig } from '../../experiments/config/presets.ts';
 import { readJsonl } from '../../experiments/log/jsonl.ts';
 import { train } from '../../experiments/train.ts';
@@ -42,6 +42,21 @@ function pointEnv(reward: (point: number) => number): Env {
 
 const constantRewardEnv = (reward: number) => pointEnv(() => reward);
 
+/** pointEnv with three actions: step left, stay, step right; it refuses anything but one of them. */
+function discretePointEnv(): Env {
+  const env = pointEnv((point) => 1 - Math.abs(point - 0.5));
+  const actionSpace = new Discrete(3);
+  const step = env.step.bind(env);
+  return Object.assign(env, {
+    actionSpace,
+    step: async (action: unknown) => {
+      const problem = actionSpace.check(action);
+      if (problem) throw new Error(`discretePointEnv: ${problem}`);
+      return step({ data: Float32Array.of((action as number) - 1, 0) } as never);
+    },
+  });
+}
+
 function tinyStateRun(name: string) {
   return resolveConfig({
     preset: 'sac-state',
@@ -68,6 +83,13 @@ describe('train', () => {
     for (const result of together) expect(result.evaluations).toEqual(first.evaluations);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('trains SAC-Discrete on an env with discrete actions, as a function of its config', async () => {
+    const run = async (name: string) => train(tinyStateRun(name), { makeEnv: async () => discretePointEnv(), stdout: null });
+    const first = await run('discrete-first');
+    expect(first.evaluations.every((point) => Number.isFinite(point.mean))).toBe(true);
+    expect((await run('discrete-second')).evaluations).toEqual(first.evaluations);
   });
 
   it('stops at a reward that is not a finite number, naming the env, the reward and the step', async () => {

@@ -1,0 +1,139 @@
+/**
+ * SAC-Discrete (agents/sac/discrete.ts): its sums over actions by hand, its
+ * action choice, and the pixel agent on a Discrete space: it acts in the space,
+ * learns which action an image pays for, resumes exactly, and takes the
+ * auxiliary losses.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { Random } from '../../common/random.ts';
+import { Discrete } from '../../envs/core.ts';
+import { AUXILIARY_LOSSES } from '../../agents/aux/registry.ts';
+import type { ReplayBatch } from '../../agents/replay.ts';
+import { SacAgent } from '../../agents/sac/agent.ts';
+import type { SacConfig } from '../../agents/sac/config.ts';
+import { actorLoss, chooseActions, discreteTargetEntropy, entropy, softValue, taken } from '../../agents/sac/discrete.ts';
+import { tinyConfig, useTestBackend } from './fixtures.ts';
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+
+const value = (tensor: tf.Tensor) => [...tensor.dataSync()];
+
+describe('SAC-Discrete by hand', () => {
+  it('sums over the actions with the policy weights', () => {
+    const probs = tf.tensor2d([[0.25, 0.75]]);
+    const logProbs = tf.log(probs) as tf.Tensor2D;
+    const q1 = tf.tensor2d([[1, 4]]);
+    const q2 = tf.tensor2d([[2, 3]]);
+    const alpha = 0.5;
+    // min Q = [1, 3]; V = 0.25 (1 - 0.5 log 0.25) + 0.75 (3 - 0.5 log 0.75).
+    const expected = 0.25 * (1 - alpha * Math.log(0.25)) + 0.75 * (3 - alpha * Math.log(0.75));
+    expect(value(softValue(probs, logProbs, q1, q2, alpha))[0]).toBeCloseTo(expected, 5);
+    expect(value(actorLoss(probs, logProbs, q1, q2, alpha))[0]).toBeCloseTo(-expected, 5);
+    expect(value(entropy(probs, logProbs))[0]).toBeCloseTo(-(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)), 5);
+    expect(value(taken(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), tf.tensor1d([2, 0], 'int32')))).toEqual([3, 4]);
+    expect(discreteTargetEntropy(4)).toBeCloseTo(0.98 * Math.log(4), 12);
+  });
+
+  it('chooses the most likely action, or draws each as often as its probability', () => {
+    expect([...chooseActions(Float32Array.of(0.1, 0.7, 0.2, 0.5, 0.2, 0.3), 3, null)]).toEqual([1, 0]);
+    const rng = new Random(5);
+    const counts = [0, 0, 0];
+    const draws = 20_000;
+    const probs = Float32Array.of(0.2, 0.5, 0.3);
+    for (let i = 0; i < draws; i++) counts[chooseActions(probs, 3, rng)[0]]++;
+    counts.forEach((count, a) => expect(Math.abs(count / draws - probs[a])).toBeLessThan(0.015));
+  });
+});
+
+/** Frames bright or dark; the action that pays 1 is `start` on bright frames and `start + 1` on dark ones. */
+function banditBatch(count: number, seed: number, start: number, options: { random?: boolean } = {}): ReplayBatch {
+  const rng = Random.derive(seed, 'bandit');
+  const size = 16 * 16 * 3;
+  const obs = new Uint8Array(count * size);
+  const actions = new Float32Array(count);
+  const rewards = new Float32Array(count);
+  for (let n = 0; n < count; n++) {
+    const bright = rng.bernoulli(0.5);
+    for (let i = 0; i < size; i++) obs[n * size + i] = (bright ? 200 : 40) + rng.int(30);
+    actions[n] = start + rng.int(3);
+    rewards[n] = actions[n] === start + (bright ? 0 : 1) ? 1 : 0;
+  }
+  if (options.random) for (let n = 0; n < count; n++) actions[n] = rng.int(10);
+  return {
+    obs: { dtype: 'uint8', shape: [count, 16, 16, 3], data: obs },
+    nextObs: { dtype: 'uint8', shape: [count, 16, 16, 3], data: obs.slice() },
+    actions: { dtype: 'float32', shape: [count, 1], data: actions },
+    rewards,
+    notDone: new Float32Array(count),
+  };
+}
+
+const frame = (brightness: number) => ({ dtype: 'uint8' as const, shape: [16, 16, 3], data: new Uint8Array(16 * 16 * 3).fill(brightness) });
+
+function discreteAgent(seed: number, options: { config?: Partial<SacConfig>; auxiliary?: string[] } = {}): SacAgent {
+  const actionSpace = new Discrete(3, 1);
+  const config = { ...tinyConfig, ...options.config };
+  const auxiliary = (options.auxiliary ?? []).map((name) =>
+    AUXILIARY_LOSSES[name as keyof typeof AUXILIARY_LOSSES].build({ featureDim: config.featureDim!, hiddenSize: 32, actionSpace, weight: 1, seed }),
+  );
+  return new SacAgent({ observationShape: [16, 16, 3], actionSpace, config, auxiliary, seed });
+}
+
+describe('SacAgent on a Discrete action space (tiny sizes)', () => {
+  it('acts within the space: one int for one observation, one per row of a batch; the greedy action repeats', () => {
+    const agent = discreteAgent(1);
+    onTestFinished(() => agent.dispose());
+    const one = agent.act(frame(100));
+    expect(one.dtype).toBe('int32');
+    expect(one.shape).toEqual([]);
+    const batch = agent.act(banditBatch(50, 1, 1).obs);
+    expect(batch.shape).toEqual([50]);
+    expect([...batch.data].every((a) => a >= 1 && a <= 3)).toBe(true);
+    expect(new Set(batch.data).size).toBeGreaterThan(1); // a near-uniform policy samples more than one action
+    expect(agent.act(frame(100), { eval: true })).toEqual(agent.act(frame(100), { eval: true }));
+  });
+
+  it('leaks no tensor, reports the same metrics as with a Box, and resumes exactly', () => {
+    const agent = discreteAgent(2);
+    onTestFinished(() => agent.dispose());
+    const before = tf.memory().numTensors;
+    const metrics = [1, 2].map((step) => agent.update(banditBatch(8, step, 1), step));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Object.keys(metrics[1]).sort()).toEqual(['charts/alpha', 'charts/entropy', 'charts/q1', 'charts/target_q', 'losses/actor', 'losses/alpha', 'losses/critic']);
+    expect(Object.values(metrics[1]).every(Number.isFinite)).toBe(true);
+    // The policy starts near uniform: its entropy is near log 3.
+    expect(metrics[1]['charts/entropy']).toBeGreaterThan(0.9 * Math.log(3));
+    const resumed = discreteAgent(77);
+    onTestFinished(() => resumed.dispose());
+    resumed.setState(agent.getState());
+    resumed.setRandomState(agent.getRandomState());
+    for (let step = 3; step <= 4; step++) expect(resumed.update(banditBatch(8, step, 1), step)).toEqual(agent.update(banditBatch(8, step, 1), step));
+    expect(resumed.act(frame(90))).toEqual(agent.act(frame(90)));
+  });
+
+  it('learns which action each kind of frame pays for', () => {
+    // gamma 0: a contextual bandit, so Q is the expected reward of each action.
+    const agent = discreteAgent(3, { config: { gamma: 0, initialAlpha: 0.01 } });
+    onTestFinished(() => agent.dispose());
+    for (let step = 1; step <= 150; step++) agent.update(banditBatch(16, step, 1), step);
+    expect(agent.act(frame(215), { eval: true }).data[0]).toBe(1);
+    expect(agent.act(frame(55), { eval: true }).data[0]).toBe(2);
+  });
+
+  it('trains the auxiliary losses that read actions, with indices from 0', () => {
+    const agent = discreteAgent(4, { auxiliary: ['inverse', 'forward'] });
+    onTestFinished(() => agent.dispose());
+    const metrics = agent.update(banditBatch(8, 4, 1), 1);
+    expect(Number.isFinite(metrics['losses/inverse'])).toBe(true);
+    expect(Number.isFinite(metrics['losses/forward'])).toBe(true);
+  });
+
+  it('refuses a stored action that is not one of the space', () => {
+    const agent = discreteAgent(5);
+    onTestFinished(() => agent.dispose());
+    expect(() => agent.update(banditBatch(8, 5, 1, { random: true }), 1)).toThrow(/batch\.actions\[\d\] = \d is not an action of Discrete\(3, start=1\)/);
+  });
+});
