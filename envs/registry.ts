@@ -1,6 +1,7 @@
 /**
  * Env ids, one string per environment, as a person types them on the CLI:
  *   dmc:cartpole-swingup                              in-process DeepMind Control
+ *   games:maze?num_levels=200                         in-process ProcGen-style games
  *   remote:tcp://127.0.0.1:5555/procgen/coinrun?num_levels=200
  *                                                     any env behind the ZeroMQ bridge
  * A family is a prefix with a factory; tests and plug-ins add their own with
@@ -189,6 +190,22 @@ registerEnvFamily('dmc', {
       const { camera, appearance, appearanceFolder } = options;
       await (await loadDmcEnv(name, { width: 8, height: 8, camera, appearance, appearanceFolder })).close();
     }
+  },
+});
+
+registerEnvFamily('games', {
+  description: 'procedurally generated games in-process, ProcGen-style levels: games:maze?num_levels=200&start_level=0',
+  async make(name, options) {
+    const { makeGame } = await import('./games/games.ts');
+    return makeGame(name, options.renderSize) as Env;
+  },
+  async list() {
+    const { GAMES } = await import('./games/games.ts');
+    return [...GAMES];
+  },
+  async check(name) {
+    const { parseGameId } = await import('./games/games.ts');
+    parseGameId(name);
   },
 });
 
