@@ -1,6 +1,7 @@
 /**
  * Auxiliary (self-supervised) losses as plug-ins. An agent is SAC plus a list of
- * plug-ins: RAD has none, CURL has the CURL plug-in. Each plug-in's loss is added,
+ * plug-ins: RAD has none, CURL has the CURL plug-in; registry.ts lists them all
+ * by the names a run config's `aux` combines. Each plug-in's loss is added,
  * times `weight`, to the critic loss on the steps where `step % everySteps === 0`,
  * and one backward pass trains the critic (Q heads and encoder) and the
  * plug-in's own parameters together. The agent gives it the critic encoder's

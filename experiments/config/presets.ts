@@ -164,8 +164,16 @@ export function configToYaml(config: RunConfig): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Keys added after runs were saved without them, each with the value that
+ * reproduces those runs: a config.yaml written before a key existed still
+ * resumes and evaluates as it ran (the auxiliary losses came on 2026-11-27).
+ */
+const ADDED_KEYS: Partial<RunConfig> = { aux: 'none', byol_weight: 1, rotation_weight: 1, inverse_weight: 1, forward_weight: 1 };
+
 /** Reads a saved config.yaml back (for resume and eval). */
 export function readConfigFile(path: string): RunConfig {
   const raw = readYaml(path);
-  return validateConfig(raw, path);
+  const mapping = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
+  return validateConfig(mapping ? { ...ADDED_KEYS, ...raw } : raw, path);
 }

@@ -61,6 +61,17 @@ describe('run config: presets', () => {
     expect(configToYaml(config)).toContain(`# ${fields.batch_size.doc}`);
   });
 
+  it('reads a config.yaml saved before the auxiliary loss keys existed as the run it was (no auxiliary loss beyond its algo)', () => {
+    const config = resolveConfig({ preset: 'curl', overrides: { env: 'dmc:cheetah-run' } });
+    const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
+    const older = configToYaml(config).split('\n').filter((line) => !/^(aux|byol_weight|rotation_weight|inverse_weight|forward_weight):/.test(line)).join('\n');
+    writeFileSync(join(dir, 'config.yaml'), older);
+    expect(readConfigFile(join(dir, 'config.yaml'))).toEqual(config);
+    // Another missing key is still an error.
+    writeFileSync(join(dir, 'config.yaml'), older.replace(/^lr: .*$/m, ''));
+    expect(() => readConfigFile(join(dir, 'config.yaml'))).toThrow(/missing keys lr/);
+  });
+
   it('every key has a doc line and a default that validates', () => {
     for (const key of fieldNames) expect(fields[key].doc.length, key).toBeGreaterThan(10);
     expect(() => resolveConfig({ preset: 'base' })).not.toThrow();
