@@ -91,6 +91,7 @@ export function sacConfigOf(config: RunConfig): Partial<SacConfig> {
     imageSize: config.from === 'pixels' ? config.image_size : 1,
     targetAugmentations: drq ? config.drq_k : 1,
     qAugmentations: drq ? config.drq_m : 1,
+    discreteEntropyFraction: config.discrete_target_entropy,
   };
 }
 

@@ -105,7 +105,7 @@ export class SacAgent {
     const root = Random.derive(options.seed, 'agent');
     this.random = { augment: root.fork('augment'), noise: root.fork('noise'), act: root.fork('act') };
     this.networks = new SacNetworks(inputShape, this.actionSize, this.config, root.fork('init'), this.discrete !== null);
-    this.targetEntropy = this.config.targetEntropy ?? (this.discrete ? discreteTargetEntropy(this.actionSize) : -this.actionSize);
+    this.targetEntropy = this.config.targetEntropy ?? (this.discrete ? discreteTargetEntropy(this.actionSize, this.config.discreteEntropyFraction) : -this.actionSize);
     const config = this.config;
     this.criticOptimizer = new Adam(this.networks.criticVariables(), { lr: config.criticLr, beta1: config.criticBeta1 });
     this.actorOptimizer = new Adam(this.networks.actorVariables(), { lr: config.actorLr, beta1: config.actorBeta1 });

@@ -21,8 +21,10 @@ export interface SacConfig {
   alphaBeta1: number;
   /** Initial entropy temperature alpha. */
   initialAlpha: number;
-  /** Target entropy; null means -(action dimensions), as SAC sets it. */
+  /** Target entropy; null means -(action dimensions), as SAC sets it, or for discrete actions `discreteEntropyFraction` x log |A|. */
   targetEntropy: number | null;
+  /** SAC-Discrete's target entropy as a fraction of the uniform policy's, log |A| (Christodoulou 2019: 0.98). */
+  discreteEntropyFraction: number;
   /** Polyak rate tau of the target Q heads (and target encoder head in state mode). */
   criticTau: number;
   /** Polyak rate tau of the target conv encoder and its dense + LayerNorm head. */
@@ -67,6 +69,7 @@ export const defaultSacConfig: SacConfig = {
   alphaBeta1: 0.5,
   initialAlpha: 0.1,
   targetEntropy: null,
+  discreteEntropyFraction: 0.98,
   criticTau: 0.01,
   encoderTau: 0.05,
   targetUpdateEvery: 2,
@@ -107,7 +110,7 @@ export function resolveSacConfig(overrides: Partial<SacConfig> = {}): SacConfig 
   for (const key of positive) {
     if (!(Number.isFinite(config[key]) && config[key] > 0)) throw new Error(`SacConfig.${key}: expected a positive number, got ${config[key]}`);
   }
-  const unit = ['gamma', 'criticTau', 'encoderTau', 'criticBeta1', 'actorBeta1', 'alphaBeta1'] as const;
+  const unit = ['gamma', 'criticTau', 'encoderTau', 'criticBeta1', 'actorBeta1', 'alphaBeta1', 'discreteEntropyFraction'] as const;
   for (const key of unit) {
     if (!(config[key] >= 0 && config[key] <= 1)) throw new Error(`SacConfig.${key}: expected a number in [0, 1], got ${config[key]}`);
   }

@@ -6,15 +6,16 @@
  * - soft value V(s) = sum_a pi(a|s) (min Q(s, a) - alpha log pi(a|s)) (eq. 10);
  * - actor loss sum_a pi(a|s) (alpha log pi(a|s) - min Q(s, a)) (eq. 12);
  * - temperature loss alpha (H(pi(.|s)) - target entropy) (eq. 11), with the
- *   target entropy 0.98 log |A| (section 4: 0.98 of the maximum).
+ *   target entropy 0.98 log |A| (section 4: 0.98 of the maximum; a config
+ *   key, since a target that near the maximum keeps the policy near uniform).
  * The critic regresses Q(s, a) of the action taken.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../../common/random.ts';
 
-/** The paper's target entropy: 0.98 of the uniform policy's, log |A|. */
-export function discreteTargetEntropy(actions: number): number {
-  return 0.98 * Math.log(actions);
+/** The target entropy as `fraction` of the uniform policy's, log |A| (the paper: 0.98). */
+export function discreteTargetEntropy(actions: number, fraction = 0.98): number {
+  return fraction * Math.log(actions);
 }
 
 /** Probabilities and log-probabilities of the policy's logits, each [N, A]. */

@@ -167,9 +167,10 @@ export function configToYaml(config: RunConfig): string {
 /**
  * Keys added after runs were saved without them, each with the value that
  * reproduces those runs: a config.yaml written before a key existed still
- * resumes and evaluates as it ran (the auxiliary losses came on 2026-11-27).
+ * resumes and evaluates as it ran (the auxiliary losses and SAC-Discrete came
+ * on 2026-11-27).
  */
-const ADDED_KEYS: Partial<RunConfig> = { aux: 'none', byol_weight: 1, rotation_weight: 1, inverse_weight: 1, forward_weight: 1 };
+const ADDED_KEYS: Partial<RunConfig> = { aux: 'none', byol_weight: 1, rotation_weight: 1, inverse_weight: 1, forward_weight: 1, discrete_target_entropy: 0.98 };
 
 /** Reads a saved config.yaml back (for resume and eval). */
 export function readConfigFile(path: string): RunConfig {

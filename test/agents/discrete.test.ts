@@ -35,6 +35,7 @@ describe('SAC-Discrete by hand', () => {
     expect(value(entropy(probs, logProbs))[0]).toBeCloseTo(-(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75)), 5);
     expect(value(taken(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), tf.tensor1d([2, 0], 'int32')))).toEqual([3, 4]);
     expect(discreteTargetEntropy(4)).toBeCloseTo(0.98 * Math.log(4), 12);
+    expect(discreteTargetEntropy(4, 0.5)).toBeCloseTo(0.5 * Math.log(4), 12);
   });
 
   it('chooses the most likely action, or draws each as often as its probability', () => {
@@ -112,6 +113,15 @@ describe('SacAgent on a Discrete action space (tiny sizes)', () => {
     resumed.setRandomState(agent.getRandomState());
     for (let step = 3; step <= 4; step++) expect(resumed.update(banditBatch(8, step, 1), step)).toEqual(agent.update(banditBatch(8, step, 1), step));
     expect(resumed.act(frame(90))).toEqual(agent.act(frame(90)));
+  });
+
+  it("steers the policy's entropy toward discreteEntropyFraction x log |A| (the temperature loss)", () => {
+    for (const fraction of [0.98, 0.5]) {
+      const agent = discreteAgent(6, { config: { discreteEntropyFraction: fraction } });
+      const metrics = agent.update(banditBatch(8, 6, 1), 2); // the first actor and temperature step, at alpha = 0.1
+      agent.dispose();
+      expect(metrics['losses/alpha']).toBeCloseTo(0.1 * (metrics['charts/entropy'] - fraction * Math.log(3)), 5);
+    }
   });
 
   it('learns which action each kind of frame pays for', () => {
