@@ -46,7 +46,7 @@ function makeAgent(): SacAgent {
   return new SacAgent({
     observationShape: [100, 100, 9],
     actionSpace: new Box(-1, 1, [1]),
-    auxiliary: auxiliary.map((name) => AUXILIARY_LOSSES[name].build({ featureDim: 50, hiddenSize: 1024, actionSpace: new Box(-1, 1, [1]), weight: 1, seed: 0 })),
+    auxiliary: auxiliary.map((name) => AUXILIARY_LOSSES[name]({ featureDim: 50, hiddenSize: 1024, actionSpace: new Box(-1, 1, [1]), weight: 1, seed: 0 })),
     seed: 0,
   });
 }

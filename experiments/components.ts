@@ -99,7 +99,7 @@ export function sacConfigOf(config: RunConfig): Partial<SacConfig> {
 export function auxiliaryLosses(config: RunConfig, actionSpace: ActionSpace): AuxiliaryLoss[] {
   const weights: Record<AuxiliaryName, number> = { curl: config.curl_weight, byol: config.byol_weight, rotation: config.rotation_weight, inverse: config.inverse_weight, forward: config.forward_weight };
   return runAuxiliary(config).map((name) =>
-    AUXILIARY_LOSSES[name].build({ featureDim: config.feature_dim, hiddenSize: config.hidden_dim, actionSpace, weight: weights[name], seed: config.seed }),
+    AUXILIARY_LOSSES[name]({ featureDim: config.feature_dim, hiddenSize: config.hidden_dim, actionSpace, weight: weights[name], seed: config.seed }),
   );
 }
 

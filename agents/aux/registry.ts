@@ -22,28 +22,14 @@ export interface AuxiliaryBuildOptions {
   seed: number | string;
 }
 
+/** Each loss's builder by name (its papers and what it predicts: its file's header, and the README's table). */
 export const AUXILIARY_LOSSES = {
-  curl: {
-    doc: 'CURL contrastive loss between two augmentations (Srinivas et al. 2020)',
-    build: (o: AuxiliaryBuildOptions) => new CurlLoss({ featureDim: o.featureDim, weight: o.weight }, Random.derive(o.seed, 'curl')),
-  },
-  byol: {
-    doc: "BYOL: an augmentation's prediction of its pair's target projection (Grill et al. 2020)",
-    build: (o: AuxiliaryBuildOptions) => new ByolLoss({ featureDim: o.featureDim, hiddenSize: o.hiddenSize, weight: o.weight }, Random.derive(o.seed, 'aux/byol')),
-  },
-  rotation: {
-    doc: 'predicts which quarter turn an observation was given (Gidaris et al. 2018; ELo-SAC RotationCLS)',
-    build: (o: AuxiliaryBuildOptions) => new RotationLoss({ featureDim: o.featureDim, weight: o.weight }, Random.derive(o.seed, 'aux/rotation')),
-  },
-  inverse: {
-    doc: 'inverse dynamics: the action and reward from obs and next obs (ELo-SAC extract)',
-    build: (o: AuxiliaryBuildOptions) => new InverseDynamicsLoss({ featureDim: o.featureDim, hiddenSize: o.hiddenSize, actionSpace: o.actionSpace, weight: o.weight }, Random.derive(o.seed, 'aux/inverse')),
-  },
-  forward: {
-    doc: 'forward dynamics: the next encoding and the reward from obs and action (ELo-SAC predict)',
-    build: (o: AuxiliaryBuildOptions) => new ForwardDynamicsLoss({ featureDim: o.featureDim, hiddenSize: o.hiddenSize, actionSpace: o.actionSpace, weight: o.weight }, Random.derive(o.seed, 'aux/forward')),
-  },
-} as const satisfies Record<string, { doc: string; build: (options: AuxiliaryBuildOptions) => AuxiliaryLoss }>;
+  curl: (o: AuxiliaryBuildOptions) => new CurlLoss({ featureDim: o.featureDim, weight: o.weight }, Random.derive(o.seed, 'curl')),
+  byol: (o: AuxiliaryBuildOptions) => new ByolLoss({ featureDim: o.featureDim, hiddenSize: o.hiddenSize, weight: o.weight }, Random.derive(o.seed, 'aux/byol')),
+  rotation: (o: AuxiliaryBuildOptions) => new RotationLoss({ featureDim: o.featureDim, weight: o.weight }, Random.derive(o.seed, 'aux/rotation')),
+  inverse: (o: AuxiliaryBuildOptions) => new InverseDynamicsLoss({ featureDim: o.featureDim, hiddenSize: o.hiddenSize, actionSpace: o.actionSpace, weight: o.weight }, Random.derive(o.seed, 'aux/inverse')),
+  forward: (o: AuxiliaryBuildOptions) => new ForwardDynamicsLoss({ featureDim: o.featureDim, hiddenSize: o.hiddenSize, actionSpace: o.actionSpace, weight: o.weight }, Random.derive(o.seed, 'aux/forward')),
+} as const satisfies Record<string, (options: AuxiliaryBuildOptions) => AuxiliaryLoss>;
 
 export type AuxiliaryName = keyof typeof AUXILIARY_LOSSES;
 export const AUXILIARY_NAMES = Object.keys(AUXILIARY_LOSSES) as AuxiliaryName[];

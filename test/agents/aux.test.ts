@@ -30,7 +30,7 @@ function agentWith(auxiliary: AuxiliaryLoss[], seed = 1): SacAgent {
 }
 
 function build(name: keyof typeof AUXILIARY_LOSSES, seed = 1, weight = 1): AuxiliaryLoss {
-  return AUXILIARY_LOSSES[name].build({ featureDim, hiddenSize: 32, actionSpace: new Box(-1, 1, [2]), weight, seed });
+  return AUXILIARY_LOSSES[name]({ featureDim, hiddenSize: 32, actionSpace: new Box(-1, 1, [2]), weight, seed });
 }
 
 /**

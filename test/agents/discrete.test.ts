@@ -78,7 +78,7 @@ function discreteAgent(seed: number, options: { config?: Partial<SacConfig>; aux
   const actionSpace = new Discrete(3, 1);
   const config = { ...tinyConfig, ...options.config };
   const auxiliary = (options.auxiliary ?? []).map((name) =>
-    AUXILIARY_LOSSES[name as keyof typeof AUXILIARY_LOSSES].build({ featureDim: config.featureDim!, hiddenSize: 32, actionSpace, weight: 1, seed }),
+    AUXILIARY_LOSSES[name as keyof typeof AUXILIARY_LOSSES]({ featureDim: config.featureDim!, hiddenSize: 32, actionSpace, weight: 1, seed }),
   );
   return new SacAgent({ observationShape: [16, 16, 3], actionSpace, config, auxiliary, seed });
 }
