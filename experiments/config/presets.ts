@@ -165,16 +165,16 @@ export function configToYaml(config: RunConfig): string {
 }
 
 /**
- * Keys added after runs were saved without them, each with the value that
- * reproduces those runs: a config.yaml written before a key existed still
- * resumes and evaluates as it ran (the auxiliary losses and SAC-Discrete came
- * on 2026-11-27).
+ * Keys added after runs were saved without them, whose defaults reproduce
+ * those runs: a config.yaml written before a key existed still resumes and
+ * evaluates as it ran (the auxiliary losses and SAC-Discrete came on 2026-11-27).
  */
-const ADDED_KEYS: Partial<RunConfig> = { aux: 'none', byol_weight: 1, rotation_weight: 1, inverse_weight: 1, forward_weight: 1, discrete_target_entropy: 0.98 };
+const ADDED_KEYS = ['aux', 'byol_weight', 'rotation_weight', 'inverse_weight', 'forward_weight', 'discrete_target_entropy'] as const;
+const addedDefaults = Object.fromEntries(ADDED_KEYS.map((key) => [key, fields[key].default]));
 
 /** Reads a saved config.yaml back (for resume and eval). */
 export function readConfigFile(path: string): RunConfig {
   const raw = readYaml(path);
   const mapping = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
-  return validateConfig(mapping ? { ...ADDED_KEYS, ...raw } : raw, path);
+  return validateConfig(mapping ? { ...addedDefaults, ...raw } : raw, path);
 }
