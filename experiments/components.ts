@@ -92,6 +92,7 @@ export function sacConfigOf(config: RunConfig): Partial<SacConfig> {
     targetAugmentations: drq ? config.drq_k : 1,
     qAugmentations: drq ? config.drq_m : 1,
     discreteEntropyFraction: config.discrete_target_entropy,
+    entropyReward: config.entropy_reward,
   };
 }
 

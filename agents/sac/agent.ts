@@ -8,7 +8,8 @@
  *
  * One update (RAD/CURL Algorithm; critic, then actor and alpha, then targets):
  * 1. augment: M copies of obs, K of next obs (RAD/CURL: K = M = 1, DrQ: 2);
- * 2. target y = r + notDone * gamma * mean_K(min Q_target(s', a') - alpha log pi(a'|s'));
+ * 2. target y = r + notDone * gamma * mean_K(min Q_target(s', a') - alpha log pi(a'|s'))
+ *    (without `- alpha log pi` when `entropyReward` is off: SACLite);
  * 3. critic loss mean_M(|Q1 - y|^2 + |Q2 - y|^2) plus the plug-ins' weighted losses,
  *    one backward pass through the shared encoder output;
  * 4. every actorUpdateEvery steps: actor loss mean(alpha log pi - min Q) on the
@@ -167,6 +168,7 @@ export class SacAgent {
     const batchActions = this.batchActions(batch, count);
     const actions = this.discrete ? tf.tensor1d(batchActions.data as Int32Array, 'int32') : tf.tensor2d(batchActions.data as Float32Array, [count, this.actionSize]);
     const alpha = Math.exp(this.networks.logAlpha.dataSync()[0]);
+    const targetAlpha = this.config.entropyReward ? alpha : 0;
     // SAC-Discrete's expectations are sums over the actions: no sampled next action, no noise.
     const nextNoise = this.discrete ? null : tf.tensor2d(this.noise(count * targetCopies, this.random.noise), [count * targetCopies, this.actionSize]);
     try {
@@ -177,11 +179,11 @@ export class SacAgent {
           const { pi, logPi } = this.networks.policy(nextFeatures, nextNoise);
           const targetFeatures = this.networks.criticFeatures(this.networks.trunk(nextObservations, 'target'), 'target');
           const [q1, q2] = this.networks.q(targetFeatures, pi, 'target');
-          value = tf.sub(tf.minimum(q1, q2), tf.mul(logPi!, alpha));
+          value = tf.sub(tf.minimum(q1, q2), tf.mul(logPi!, targetAlpha));
         } else {
           const { probs, logProbs } = categorical(this.networks.logits(nextFeatures));
           const [q1, q2] = this.networks.qValues(this.networks.criticFeatures(this.networks.trunk(nextObservations, 'target'), 'target'), 'target');
-          value = softValue(probs, logProbs, q1, q2, alpha);
+          value = softValue(probs, logProbs, q1, q2, targetAlpha);
         }
         const averaged = tf.reshape(tf.mean(tf.reshape(value, [targetCopies, count]), 0), [count, 1]);
         const notDone = tf.tensor2d(batch.notDone, [count, 1]);

@@ -25,6 +25,14 @@ export interface SacConfig {
   targetEntropy: number | null;
   /** SAC-Discrete's target entropy as a fraction of the uniform policy's, log |A| (Christodoulou 2019: 0.98). */
   discreteEntropyFraction: number;
+  /**
+   * Whether the critic's target carries the entropy reward, -alpha log pi of the
+   * next action (SAC). Without it (SACLite, Yu, Zhang & Xu 2022, "Do You Need the
+   * Entropy Reward (in Practice)?") entropy regularises only the policy's loss:
+   * in episodic tasks the entropy reward is a bonus for every step not taken to
+   * the end, which can outweigh a reward that ends the episode.
+   */
+  entropyReward: boolean;
   /** Polyak rate tau of the target Q heads (and target encoder head in state mode). */
   criticTau: number;
   /** Polyak rate tau of the target conv encoder and its dense + LayerNorm head. */
@@ -47,6 +55,13 @@ export interface SacConfig {
   logStdMin: number;
   /** Upper bound of the policy's log standard deviation. */
   logStdMax: number;
+  /**
+   * A discrete policy's logits are squashed by tanh into [-logitBound, logitBound],
+   * as the continuous policy's log std is into [logStdMin, logStdMax]: an
+   * unbounded softmax saturates (a probability of 0 in float32) and its gradient
+   * vanishes, so a policy that collapsed onto one action early could never leave it.
+   */
+  logitBound: number;
   /** Augmentation spec (augment/pipeline.ts) applied to sampled batches: 'crop' for RAD/CURL, 'shift' for DrQ, 'none'. */
   augmentation: string;
   /** The side of the network input that a 'crop' cuts (RAD/CURL: 100 -> 84) or a 'translate' places the frame in (RAD: 100 in 108). */
@@ -70,6 +85,7 @@ export const defaultSacConfig: SacConfig = {
   initialAlpha: 0.1,
   targetEntropy: null,
   discreteEntropyFraction: 0.98,
+  entropyReward: true,
   criticTau: 0.01,
   encoderTau: 0.05,
   targetUpdateEvery: 2,
@@ -81,6 +97,7 @@ export const defaultSacConfig: SacConfig = {
   featureDim: 50,
   logStdMin: -10,
   logStdMax: 2,
+  logitBound: 5,
   augmentation: 'crop',
   imageSize: 84,
   augmentationParams: {},
@@ -118,6 +135,8 @@ export function resolveSacConfig(overrides: Partial<SacConfig> = {}): SacConfig 
   for (const key of counts) {
     if (!(Number.isInteger(config[key]) && config[key] >= 1)) throw new Error(`SacConfig.${key}: expected a positive integer, got ${config[key]}`);
   }
+  if (!(config.logitBound > 0)) throw new Error(`SacConfig.logitBound: expected a positive number, got ${config.logitBound}`);
+  if (typeof config.entropyReward !== 'boolean') throw new Error(`SacConfig.entropyReward: expected true or false, got ${config.entropyReward}`);
   if (!(config.logStdMin < config.logStdMax)) throw new Error(`SacConfig: logStdMin (${config.logStdMin}) must be below logStdMax (${config.logStdMax})`);
   if (config.targetEntropy !== null && !Number.isFinite(config.targetEntropy)) throw new Error(`SacConfig.targetEntropy: expected a number or null, got ${config.targetEntropy}`);
   if (typeof config.augmentationParams !== 'object' || config.augmentationParams === null || Array.isArray(config.augmentationParams)) {

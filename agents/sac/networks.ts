@@ -121,9 +121,10 @@ export class SacNetworks {
     return [mlp(parameters, 'critic/q1', layers, input), mlp(parameters, 'critic/q2', layers, input)];
   }
 
-  /** The policy's logits over the actions, [N, actions] (discrete actions). */
+  /** The policy's logits over the actions, [N, actions] (discrete actions), within +-logitBound (see SacConfig). */
   logits(actorFeatures: tf.Tensor2D): tf.Tensor2D {
-    return mlp(this.online, 'actor/policy', this.config.hiddenLayers + 1, actorFeatures);
+    const bound = this.config.logitBound;
+    return tf.tidy(() => tf.mul(tf.tanh(tf.div(mlp(this.online, 'actor/policy', this.config.hiddenLayers + 1, actorFeatures), bound)), bound));
   }
 
   /**

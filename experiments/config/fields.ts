@@ -86,6 +86,7 @@ export const fields = {
   inverse_weight: { type: 'number', group: 'agent', min: 0, default: 1, doc: 'weight of the inverse dynamics loss (aux with inverse)' },
   forward_weight: { type: 'number', group: 'agent', min: 0, default: 1, doc: 'weight of the forward dynamics loss (aux with forward)' },
   discrete_target_entropy: { type: 'number', group: 'agent', min: 0, max: 1, default: 0.98, doc: "SAC-Discrete's target entropy as a fraction of the uniform policy's, log |A| (Christodoulou 2019: 0.98); discrete actions only" },
+  entropy_reward: { type: 'boolean', group: 'agent', default: true, doc: "add the entropy reward -alpha log pi to the critic's target (SAC); false: entropy only in the policy's loss (SACLite, Yu et al. 2022), for games whose episodes end on their reward" },
   drq_k: { type: 'int', group: 'agent', min: 1, max: 16, default: 2, doc: 'DrQ K: augmented copies averaged in the target (algo drq)' },
   drq_m: { type: 'int', group: 'agent', min: 1, max: 16, default: 2, doc: 'DrQ M: augmented copies averaged in the Q loss (algo drq)' },
 } as const satisfies Record<string, FieldSpec>;

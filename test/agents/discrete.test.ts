@@ -12,7 +12,7 @@ import { AUXILIARY_LOSSES } from '../../agents/aux/registry.ts';
 import type { ReplayBatch } from '../../agents/replay.ts';
 import { SacAgent } from '../../agents/sac/agent.ts';
 import type { SacConfig } from '../../agents/sac/config.ts';
-import { actorLoss, chooseActions, discreteTargetEntropy, entropy, softValue, taken } from '../../agents/sac/discrete.ts';
+import { actorLoss, categorical, chooseActions, discreteTargetEntropy, entropy, softValue, taken } from '../../agents/sac/discrete.ts';
 import { tinyConfig, useTestBackend } from './fixtures.ts';
 
 beforeAll(async () => {
@@ -121,6 +121,45 @@ describe('SacAgent on a Discrete action space (tiny sizes)', () => {
       const metrics = agent.update(banditBatch(8, 6, 1), 2); // the first actor and temperature step, at alpha = 0.1
       agent.dispose();
       expect(metrics['losses/alpha']).toBeCloseTo(0.1 * (metrics['charts/entropy'] - fraction * Math.log(3)), 5);
+    }
+  });
+
+  it('keeps its logits within +-logitBound however large the policy weights grow, so no probability reaches 0', () => {
+    const agent = discreteAgent(8, { config: { logitBound: 3 } });
+    onTestFinished(() => agent.dispose());
+    const { networks } = agent;
+    for (const [name, variable] of networks.actorVariables()) {
+      if (name.startsWith('actor/policy/')) variable.assign(tf.mul(variable, 1e4));
+    }
+    const observations = tf.tensor4d(banditBatch(16, 8, 1).obs.data as Uint8Array, [16, 16, 16, 3], 'int32');
+    const logits = tf.tidy(() => networks.logits(networks.actorFeatures(networks.trunk(tf.slice(observations, [0, 2, 2, 0], [16, 12, 12, 3])))));
+    const values = [...logits.dataSync()];
+    const { probs, logProbs } = categorical(logits);
+    const smallest = Math.min(...probs.dataSync());
+    tf.dispose([observations, logits, probs, logProbs]);
+    expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(3);
+    // Unbounded, these weights put logits thousands apart: probabilities of exactly 0 in float32.
+    expect(Math.max(...values) - Math.min(...values)).toBeGreaterThan(1);
+    expect(smallest).toBeGreaterThanOrEqual(Math.exp(-6) / 3 - 1e-7);
+  });
+
+  it("puts the entropy reward in the critic's target unless entropyReward is off (SACLite)", () => {
+    for (const entropyReward of [true, false]) {
+      // No augmentation, so the target can be worked out here from the same next observations.
+      const agent = discreteAgent(9, { config: { entropyReward, augmentation: 'none', imageSize: 16 } });
+      const batch = { ...banditBatch(8, 9, 1), notDone: new Float32Array(8).fill(1) };
+      const { networks } = agent;
+      const alpha = Math.exp(networks.logAlpha.dataSync()[0]);
+      const expected = tf.tidy(() => {
+        const next = tf.tensor4d(batch.nextObs.data as Uint8Array, [8, 16, 16, 3], 'int32');
+        const { probs, logProbs } = categorical(networks.logits(networks.actorFeatures(networks.trunk(next))));
+        const [q1, q2] = networks.qValues(networks.criticFeatures(networks.trunk(next, 'target'), 'target'), 'target');
+        const value = softValue(probs, logProbs, q1, q2, entropyReward ? alpha : 0);
+        return tf.mean(tf.add(tf.tensor2d(batch.rewards, [8, 1]), tf.mul(value, 0.99))).dataSync()[0];
+      });
+      const metrics = agent.update(batch, 1);
+      agent.dispose();
+      expect(metrics['charts/target_q']).toBeCloseTo(expected, 5);
     }
   });
 
