@@ -13,8 +13,11 @@
  * all 2^31 when numLevels is 0, so a run trains on one set and is evaluated on
  * unseen levels with another `startLevel`. Unlike ProcGen, the actions are 5
  * (stay, left, right, up, down; ProcGen's 15 button combinations map onto
- * these for Maze) and the observation from states is the wall grid with the
- * agent's and the cheese's cells.
+ * these for Maze) and the observation from states is three WORLD x WORLD
+ * planes: the walls, the agent's cell and the cheese's (one-hot planes, as
+ * grid worlds such as MiniGrid encode cells: an MLP given the cells as
+ * coordinates could not tell neighbouring cells apart well enough to learn
+ * level 0 from its every transition).
  */
 import { randomInt } from 'node:crypto';
 import { ndarray, type NdArray } from '../../common/ndarray.ts';
@@ -101,8 +104,8 @@ export function mazeLevel(seed: number): MazeLevel {
 
 export class MazeEnv implements Env<NdArray, number> {
   readonly actionSpace = new Discrete(ACTIONS.length);
-  /** The wall grid, then the agent's and the cheese's cells (column, row) over WORLD. */
-  readonly observationSpace = new Box(0, 1, [WORLD * WORLD + 4], 'float32');
+  /** Three WORLD x WORLD planes, row-major: the walls, the agent's cell, the cheese's cell (1 there, 0 elsewhere). */
+  readonly observationSpace = new Box(0, 1, [3 * WORLD * WORLD], 'float32');
   readonly metadata = { renderFps: 15 };
   private rng: Random | null = null;
   private level: MazeLevel | null = null;
@@ -174,9 +177,10 @@ export class MazeEnv implements Env<NdArray, number> {
 
   private state(): NdArray<'float32'> {
     const { walls, cheese } = this.level!;
-    const data = new Float32Array(WORLD * WORLD + 4);
+    const data = new Float32Array(3 * WORLD * WORLD);
     data.set(walls);
-    data.set([this.position[0] / WORLD, this.position[1] / WORLD, cheese[0] / WORLD, cheese[1] / WORLD], WORLD * WORLD);
+    data[WORLD * WORLD + this.position[1] * WORLD + this.position[0]] = 1;
+    data[2 * WORLD * WORLD + cheese[1] * WORLD + cheese[0]] = 1;
     return ndarray('float32', [data.length], data);
   }
 }

@@ -125,9 +125,13 @@ describe('games:maze episodes', () => {
     expect(centre(level.start)).toEqual([40, 110, 230]);
     expect(centre(level.cheese)).toEqual([250, 210, 40]);
     expect(pixel(frame, 0, 0)).toEqual(level.wallRgb);
-    // The state: the wall grid, then the agent's and cheese's cells over WORLD.
-    expect([...obs.data.subarray(0, WORLD * WORLD)]).toEqual([...level.walls]);
-    expect([...obs.data.subarray(WORLD * WORLD)].map((v) => Math.round(v * WORLD))).toEqual([...level.start, ...level.cheese]);
+    // The state: the wall plane, then one-hot planes of the agent's and the cheese's cells.
+    const plane = (index: number) => [...obs.data.subarray(index * WORLD * WORLD, (index + 1) * WORLD * WORLD)];
+    const oneHot = ([x, y]: [number, number]) => Array.from({ length: WORLD * WORLD }, (_, cell) => (cell === y * WORLD + x ? 1 : 0));
+    expect(obs.data.length).toBe(3 * WORLD * WORLD);
+    expect(plane(0)).toEqual([...level.walls]);
+    expect(plane(1)).toEqual(oneHot(level.start));
+    expect(plane(2)).toEqual(oneHot(level.cheese));
     const twin = maze({ renderSize: 45 });
     await twin.reset({ seed: 8 });
     expect((await twin.render()).data).toEqual(frame.data);
