@@ -23,6 +23,15 @@
  *
  * Sampling returns `notDone` = 0 only where the episode terminated: a truncated
  * (time-limit) transition bootstraps from its next observation.
+ *
+ * n-step returns (`sample(N, rng, { steps: n, gamma })`, as Rainbow and DrQ-v2
+ * use them): the window starts at a uniformly drawn transition and follows its
+ * episode forward (links to the next frame) for up to n transitions; it ends
+ * early where the episode terminates, is truncated or has not gone on yet. The
+ * reward is sum_i gamma^i r_i over the window, `nextObs` the observation the
+ * window ends in and `steps` its length, so the target bootstraps with
+ * gamma^steps. As in those agents, nothing corrects for the actions in the
+ * window having come from an older policy.
  */
 import { closeSync, existsSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { InputError } from '../common/errors.ts';
@@ -39,6 +48,19 @@ export interface ReplayBatch {
   rewards: Float32Array;
   /** 0 where the transition terminated the episode, else 1 (bootstrap). */
   notDone: Float32Array;
+  /**
+   * Transitions from `obs` to `nextObs` (n-step returns: `rewards` then hold the
+   * discounted sums, and the target discounts by gamma^steps); absent: 1 each.
+   */
+  steps?: Float32Array;
+}
+
+/** n-step returns for `ReplayBuffer.sample`. */
+export interface ReturnOptions {
+  /** Transitions per window, at most (1: one-step transitions). */
+  steps: number;
+  /** Discount of the rewards summed over a window. */
+  gamma: number;
 }
 
 export interface ReplayOptions {
@@ -58,8 +80,8 @@ const magic = 'RAD-REPLAY';
 export const replayFormatVersion = 1;
 /** Frames per storage chunk are chosen so that a chunk holds at most this many bytes. */
 const chunkBytes = 64 * 1024 * 1024;
-/** Bytes of per-slot bookkeeping: previous link (8), reward (4), terminated (1), action (4 per value). */
-const slotBookkeeping = (actionSize: number) => 8 + 4 + 1 + 4 * actionSize;
+/** Bytes of per-slot bookkeeping: previous and next links (8 each), reward (4), terminated (1), action (4 per value). */
+const slotBookkeeping = (actionSize: number) => 16 + 4 + 1 + 4 * actionSize;
 
 type FrameArray = Uint8Array | Float32Array;
 
@@ -73,6 +95,8 @@ export class ReplayBuffer {
   private readonly framesPerChunk: number;
   private readonly chunks: FrameArray[] = [];
   private readonly previous: Float64Array;
+  /** Per slot, the absolute index of the next frame of its episode, or -1 (none yet, or the episode ended there). Not saved: `load` rebuilds it from `previous`. */
+  private readonly following: Float64Array;
   private readonly actions: Float32Array;
   private readonly rewards: Float32Array;
   private readonly terminated: Uint8Array;
@@ -100,6 +124,7 @@ export class ReplayBuffer {
     const bytesPerFrame = this.frameSize * (this.frameDtype === 'uint8' ? 1 : 4);
     this.framesPerChunk = Math.max(1, Math.min(capacity, Math.floor(chunkBytes / bytesPerFrame)));
     this.previous = new Float64Array(capacity);
+    this.following = new Float64Array(capacity).fill(-1);
     this.actions = new Float32Array(capacity * actionSize);
     this.rewards = new Float32Array(capacity);
     this.terminated = new Uint8Array(capacity);
@@ -147,6 +172,7 @@ export class ReplayBuffer {
     }
     const index = this.store(nextFrame, last, 'add');
     const slot = index % this.capacity;
+    if (last >= this.total - this.capacity) this.following[last % this.capacity] = index;
     for (let i = 0; i < this.actionSize; i++) this.actions[slot * this.actionSize + i] = Number(values[i]);
     this.rewards[slot] = reward;
     this.terminated[slot] = terminated ? 1 : 0;
@@ -166,6 +192,7 @@ export class ReplayBuffer {
     }
     this.chunks[chunk].set(data, (slot % this.framesPerChunk) * this.frameSize);
     this.previous[slot] = previous;
+    this.following[slot] = -1;
     this.total += 1;
     return index;
   }
@@ -215,9 +242,16 @@ export class ReplayBuffer {
     return true;
   }
 
-  /** A uniform sample of `batchSize` transitions (with replacement). */
-  sample(batchSize: number, rng: Random): ReplayBatch {
+  /**
+   * A uniform sample of `batchSize` transitions (with replacement); with
+   * `returns`, of n-step windows starting at uniformly drawn transitions.
+   */
+  sample(batchSize: number, rng: Random, returns?: ReturnOptions): ReplayBatch {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`ReplayBuffer.sample: batchSize must be a positive integer, got ${batchSize}`);
+    if (returns !== undefined) {
+      if (!Number.isInteger(returns.steps) || returns.steps < 1) throw new Error(`ReplayBuffer.sample: returns.steps must be a positive integer, got ${returns.steps}`);
+      if (!(returns.gamma >= 0 && returns.gamma <= 1)) throw new Error(`ReplayBuffer.sample: returns.gamma must be a number in [0, 1], got ${returns.gamma}`);
+    }
     if (this.transitions === 0) throw new Error('ReplayBuffer.sample: the buffer holds no transitions yet');
     const stored = Math.min(this.total, this.capacity);
     const start = this.total - stored;
@@ -228,6 +262,7 @@ export class ReplayBuffer {
     const actions = new Float32Array(batchSize * this.actionSize);
     const rewards = new Float32Array(batchSize);
     const notDone = new Float32Array(batchSize);
+    const steps = returns === undefined ? undefined : new Float32Array(batchSize);
     const obsFrames = new Array<number>(this.frameStack);
     const nextFrames = new Array<number>(this.frameStack);
     let rejections = 0;
@@ -239,11 +274,18 @@ export class ReplayBuffer {
         if (++rejections > 1000 * batchSize) throw new Error('ReplayBuffer.sample: no transition with its whole frame history is stored');
         continue;
       }
+      actions.set(this.actions.subarray(slot * this.actionSize, (slot + 1) * this.actionSize), n * this.actionSize);
+      let last = index;
+      if (steps === undefined) {
+        rewards[n] = this.rewards[slot];
+      } else {
+        last = this.window(index, returns!, rewards, steps, n);
+        // The window's last frame is newer than its first: its history is stored.
+        this.stack(last, nextFrames);
+      }
       this.writeStack(obsFrames, obs, n);
       this.writeStack(nextFrames, nextObs, n);
-      actions.set(this.actions.subarray(slot * this.actionSize, (slot + 1) * this.actionSize), n * this.actionSize);
-      rewards[n] = this.rewards[slot];
-      notDone[n] = this.terminated[slot] ? 0 : 1;
+      notDone[n] = this.terminated[last % this.capacity] ? 0 : 1;
       n++;
     }
     return {
@@ -252,7 +294,30 @@ export class ReplayBuffer {
       actions: { dtype: 'float32', shape: [batchSize, this.actionSize], data: actions },
       rewards,
       notDone,
+      ...(steps && { steps }),
     };
+  }
+
+  /**
+   * Follows the episode from the transition ending at frame `first` for up to
+   * `returns.steps` transitions: writes the discounted reward sum and the
+   * window's length at position n, and returns the window's last frame.
+   */
+  private window(first: number, returns: ReturnOptions, rewards: Float32Array, steps: Float32Array, n: number): number {
+    let last = first;
+    let sum = this.rewards[first % this.capacity];
+    let length = 1;
+    // An episode's last frame (terminated or truncated) has no next frame: the next episode starts with `addFirst`.
+    while (length < returns.steps) {
+      const next = this.following[last % this.capacity];
+      if (next < 0) break;
+      last = next;
+      sum += returns.gamma ** length * this.rewards[last % this.capacity];
+      length++;
+    }
+    rewards[n] = sum;
+    steps[n] = length;
+    return last;
   }
 
   /** Interleaves k frames into one observation: channel f*C + c holds frame f's channel c. */
@@ -282,6 +347,16 @@ export class ReplayBuffer {
       for (let p = 0; p < positions; p++, to += stride) {
         for (let c = 0; c < channels; c++) out[to + c] = frame[from++];
       }
+    }
+  }
+
+  /** Rebuilds the links to each frame's successor from the links to its predecessor (after `load`). */
+  private linkForward(): void {
+    const oldest = Math.max(0, this.total - this.capacity);
+    this.following.fill(-1);
+    for (let index = oldest; index < this.total; index++) {
+      const previous = this.previous[index % this.capacity];
+      if (previous >= oldest) this.following[previous % this.capacity] = index;
     }
   }
 
@@ -362,6 +437,7 @@ export class ReplayBuffer {
       }
       replay.total = header.total;
       replay.transitions = header.transitions;
+      replay.linkForward();
       for (const [stream, last] of header.streams as [number, number][]) replay.streams.set(stream, last);
       let remaining = header.stored as number;
       for (let slot = 0; remaining > 0; slot += replay.framesPerChunk) {

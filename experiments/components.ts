@@ -157,7 +157,7 @@ export function makeReplay(config: RunConfig, env: Env): RunReplay {
     addFirst: (observation) => replay.addFirst(asStored(observation)),
     add: (action, reward, nextObservation, terminated, truncated) =>
       replay.add(action as NdArray | number, reward, asStored(nextObservation), terminated, truncated),
-    sample: (batchSize) => replay.sample(batchSize, rng),
+    sample: (batchSize) => replay.sample(batchSize, rng, { steps: config.n_step, gamma: config.discount }),
     save: (path) => replay.save(path),
     load: (path) => {
       const loaded = ReplayBuffer.load(path);

@@ -8,8 +8,10 @@
  *
  * One update (RAD/CURL Algorithm; critic, then actor and alpha, then targets):
  * 1. augment: M copies of obs, K of next obs (RAD/CURL: K = M = 1, DrQ: 2);
- * 2. target y = r + notDone * gamma * mean_K(min Q_target(s', a') - alpha log pi(a'|s'))
- *    (without `- alpha log pi` when `entropyReward` is off: SACLite);
+ * 2. target y = r + notDone * gamma^steps * mean_K(min Q_target(s', a') - alpha log pi(a'|s'))
+ *    (without `- alpha log pi` when `entropyReward` is off: SACLite; steps = 1 but
+ *    for n-step batches, replay.ts, whose r is the window's discounted reward sum
+ *    and whose windows' inner states add no entropy term);
  * 3. critic loss mean_M(|Q1 - y|^2 + |Q2 - y|^2) plus the plug-ins' weighted losses,
  *    one backward pass through the shared encoder output;
  * 4. every actorUpdateEvery steps: actor loss mean(alpha log pi - min Q) on the
@@ -186,8 +188,7 @@ export class SacAgent {
           value = softValue(probs, logProbs, q1, q2, targetAlpha);
         }
         const averaged = tf.reshape(tf.mean(tf.reshape(value, [targetCopies, count]), 0), [count, 1]);
-        const notDone = tf.tensor2d(batch.notDone, [count, 1]);
-        return tf.add(tf.tensor2d(batch.rewards, [count, 1]), tf.mul(notDone, tf.mul(averaged, this.config.gamma)));
+        return tf.add(tf.tensor2d(batch.rewards, [count, 1]), tf.mul(tf.tensor2d(this.bootstrapDiscounts(batch), [count, 1]), averaged));
       });
       kept.push(target);
       nextObservations.dispose(); // not needed again: lowers the peak memory of the critic step
@@ -287,6 +288,9 @@ export class SacAgent {
       encodeTarget: (pixels) => tf.tidy(() => networks.criticFeatures(networks.trunk(toTensor(pixels), 'target'), 'target')),
       nextFeatures: () => {
         if (tf.engine().state.gradientDepth > 0) throw new Error('auxiliary loss: nextFeatures() carries no gradient; call it in prepare(), not in loss()');
+        if (batch.steps?.some((steps) => steps !== 1)) {
+          throw new Error('auxiliary loss: nextFeatures() needs one-step transitions, but the batch holds n-step windows (n_step > 1); use n_step 1 with this loss');
+        }
         if (!nextFeatures) shared.push((nextFeatures = encodeOnline(augment(batch.nextObs as NdArray<'uint8'>))));
         return nextFeatures;
       },
@@ -376,6 +380,12 @@ export class SacAgent {
     return out;
   }
 
+  /** Per transition, what multiplies the bootstrapped value: gamma^steps, 0 where the episode terminated. */
+  private bootstrapDiscounts(batch: ReplayBatch): Float32Array {
+    const { gamma } = this.config;
+    return batch.notDone.map((notDone, i) => notDone * gamma ** (batch.steps?.[i] ?? 1));
+  }
+
   private checkBatch(batch: ReplayBatch): number {
     const count = batch.rewards.length;
     for (const key of ['obs', 'nextObs'] as const) {
@@ -390,6 +400,9 @@ export class SacAgent {
       throw new Error(`SacAgent.update: batch.actions must be float32 [${count}, ${stored}], got ${batch.actions.dtype} [${batch.actions.shape}]`);
     }
     if (batch.notDone.length !== count) throw new Error(`SacAgent.update: batch.notDone has ${batch.notDone.length} values, expected ${count}`);
+    if (batch.steps !== undefined && (batch.steps.length !== count || batch.steps.some((steps) => !Number.isInteger(steps) || steps < 1))) {
+      throw new Error(`SacAgent.update: batch.steps must hold ${count} integers >= 1, got ${batch.steps.length} values`);
+    }
     if (count < 1) throw new Error('SacAgent.update: empty batch');
     return count;
   }

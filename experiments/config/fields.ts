@@ -69,6 +69,7 @@ export const fields = {
   alpha_beta1: { type: 'number', group: 'agent', min: 0, max: 0.999999, default: 0.5, doc: "Adam beta1 of alpha's optimizer" },
   init_temperature: { type: 'number', group: 'agent', positive: true, default: 0.1, doc: 'initial entropy temperature alpha' },
   discount: { type: 'number', group: 'agent', min: 0, max: 1, default: 0.99, doc: 'discount gamma' },
+  n_step: { type: 'int', group: 'agent', min: 1, max: 100, default: 1, doc: "transitions per return in the critic's target: sum of n discounted rewards, then gamma^n times the bootstrapped value (DrQ-v2: 3; Rainbow: 3; 1: SAC's one-step target)" },
   critic_tau: { type: 'number', group: 'agent', min: 0, max: 1, default: 0.01, doc: 'EMA rate tau of the target Q heads' },
   encoder_tau: { type: 'number', group: 'agent', min: 0, max: 1, default: 0.05, doc: 'EMA rate tau of the target encoder' },
   actor_update_every: { type: 'int', group: 'agent', min: 1, default: 2, doc: 'agent steps between actor and alpha updates' },

@@ -168,9 +168,9 @@ export function configToYaml(config: RunConfig): string {
  * Keys added after runs were saved without them, whose defaults reproduce
  * those runs: a config.yaml written before a key existed still resumes and
  * evaluates as it ran (the auxiliary losses, SAC-Discrete and the entropy
- * reward switch came on 2026-11-27).
+ * reward switch came on 2026-11-27, n-step returns on 2026-11-28).
  */
-const ADDED_KEYS = ['aux', 'byol_weight', 'rotation_weight', 'inverse_weight', 'forward_weight', 'discrete_target_entropy', 'entropy_reward'] as const;
+const ADDED_KEYS = ['aux', 'byol_weight', 'rotation_weight', 'inverse_weight', 'forward_weight', 'discrete_target_entropy', 'entropy_reward', 'n_step'] as const;
 const addedDefaults = Object.fromEntries(ADDED_KEYS.map((key) => [key, fields[key].default]));
 
 /** Reads a saved config.yaml back (for resume and eval). */

@@ -187,9 +187,16 @@ export function validateConfig(config: unknown, source = 'config'): RunConfig {
     const what = resolved.algo === 'curl' ? 'algo curl' : `aux = ${showValue(resolved.aux)}`;
     throw new ConfigError(`${source}: ${what} trains the pixel encoder with ${auxiliary.join(', ')}, but from = ${resolved.from} has no encoder; use from: pixels, or aux: none with algo rad, drq or sac`);
   }
+  const oneStep = auxiliary.filter((name) => ONE_STEP_AUXILIARY.includes(name));
+  if (resolved.n_step > 1 && oneStep.length > 0) {
+    throw new ConfigError(`${source}: n_step = ${resolved.n_step} gives batches of n-step windows, but aux ${oneStep.join(', ')} learns from one-step transitions (the next observation and its reward); use n_step: 1 with ${oneStep.join(', ')}`);
+  }
   if (resolved.env.trim() === '') throw new ConfigError(`${source}: env = "" is not allowed: expected an env id such as dmc:cartpole-swingup`);
   return resolved;
 }
+
+/** Auxiliary losses that read a transition's next observation and reward: they need n_step 1. */
+const ONE_STEP_AUXILIARY: readonly AuxiliaryName[] = ['inverse', 'forward'];
 
 /** The auxiliary losses a run trains with: algo curl's CURL loss, then those `aux` names. */
 export function runAuxiliary(config: Pick<RunConfig, 'algo' | 'aux'>): AuxiliaryName[] {

@@ -143,24 +143,54 @@ describe('SacAgent on a Discrete action space (tiny sizes)', () => {
     expect(smallest).toBeGreaterThanOrEqual(Math.exp(-6) / 3 - 1e-7);
   });
 
+  /**
+   * The soft value of each next observation, sum_a pi (min Q_target - alpha' log pi), as
+   * the agent's target takes it (alpha' = alpha, or 0 without the entropy reward); for
+   * agents without augmentation, so that it sees the same next observations.
+   */
+  function nextValues(agent: SacAgent, batch: ReplayBatch, entropyReward: boolean): Float32Array {
+    const { networks } = agent;
+    const alpha = Math.exp(networks.logAlpha.dataSync()[0]);
+    return tf.tidy(() => {
+      const next = tf.tensor4d(batch.nextObs.data as Uint8Array, [batch.rewards.length, 16, 16, 3], 'int32');
+      const { probs, logProbs } = categorical(networks.logits(networks.actorFeatures(networks.trunk(next))));
+      const [q1, q2] = networks.qValues(networks.criticFeatures(networks.trunk(next, 'target'), 'target'), 'target');
+      return softValue(probs, logProbs, q1, q2, entropyReward ? alpha : 0).dataSync() as Float32Array;
+    });
+  }
+
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
   it("puts the entropy reward in the critic's target unless entropyReward is off (SACLite)", () => {
     for (const entropyReward of [true, false]) {
-      // No augmentation, so the target can be worked out here from the same next observations.
       const agent = discreteAgent(9, { config: { entropyReward, augmentation: 'none', imageSize: 16 } });
       const batch = { ...banditBatch(8, 9, 1), notDone: new Float32Array(8).fill(1) };
-      const { networks } = agent;
-      const alpha = Math.exp(networks.logAlpha.dataSync()[0]);
-      const expected = tf.tidy(() => {
-        const next = tf.tensor4d(batch.nextObs.data as Uint8Array, [8, 16, 16, 3], 'int32');
-        const { probs, logProbs } = categorical(networks.logits(networks.actorFeatures(networks.trunk(next))));
-        const [q1, q2] = networks.qValues(networks.criticFeatures(networks.trunk(next, 'target'), 'target'), 'target');
-        const value = softValue(probs, logProbs, q1, q2, entropyReward ? alpha : 0);
-        return tf.mean(tf.add(tf.tensor2d(batch.rewards, [8, 1]), tf.mul(value, 0.99))).dataSync()[0];
-      });
+      const values = nextValues(agent, batch, entropyReward);
+      const expected = mean([...batch.rewards].map((reward, i) => reward + 0.99 * values[i]));
       const metrics = agent.update(batch, 1);
       agent.dispose();
       expect(metrics['charts/target_q']).toBeCloseTo(expected, 5);
     }
+  });
+
+  it('discounts the bootstrapped value by gamma^steps for n-step windows, and 0 where they terminated', () => {
+    const agent = discreteAgent(10, { config: { augmentation: 'none', imageSize: 16 } });
+    onTestFinished(() => agent.dispose());
+    const steps = Float32Array.of(1, 2, 3, 1, 2, 3, 1, 2);
+    const notDone = Float32Array.of(1, 1, 1, 0, 1, 0, 1, 1);
+    const batch = { ...banditBatch(8, 10, 1), notDone, steps };
+    const values = nextValues(agent, batch, true);
+    const expected = mean([...batch.rewards].map((reward, i) => reward + notDone[i] * 0.99 ** steps[i] * values[i]));
+    expect(agent.update(batch, 1)['charts/target_q']).toBeCloseTo(expected, 5);
+  });
+
+  it('refuses n-step windows to the auxiliary losses that learn from one-step transitions', () => {
+    const agent = discreteAgent(11, { auxiliary: ['inverse'] });
+    onTestFinished(() => agent.dispose());
+    const batch = { ...banditBatch(8, 11, 1), steps: new Float32Array(8).fill(3) };
+    expect(() => agent.update(batch, 1)).toThrow(/nextFeatures\(\) needs one-step transitions, but the batch holds n-step windows \(n_step > 1\)/);
+    // One-step windows (n_step 1) are what it learns from.
+    expect(Number.isFinite(agent.update({ ...batch, steps: new Float32Array(8).fill(1) }, 1)['losses/inverse'])).toBe(true);
   });
 
   it('learns which action each kind of frame pays for', () => {

@@ -161,6 +161,72 @@ describe('ReplayBuffer', () => {
     expect(Array.from(batch.nextObs.data.subarray(0, 3))).toEqual([1.5, -2, 3]);
   });
 
+  it('samples n-step windows that follow each episode forward and end where it terminates, is truncated or has not gone on yet', () => {
+    // Two streams, interleaved. A frame is its id; the reward of a step is the id of the frame it led to; the action is the id it started from.
+    const episodes = [
+      { stream: 0, frames: [1, 2, 3, 4, 5, 6], end: 'terminated' },
+      { stream: 1, frames: [101, 102, 103, 104], end: 'truncated' },
+      { stream: 0, frames: [11, 12, 13], end: 'open' },
+      { stream: 1, frames: [111, 112], end: 'open' },
+    ] as const;
+    const replay = new ReplayBuffer({ capacity: 64, frameShape: [1], frameDtype: 'float32', actionSize: 1 });
+    const state = (id: number): NdArray<'float32'> => ({ dtype: 'float32', shape: [1], data: Float32Array.of(id) });
+    for (const pair of [[0, 1], [2, 3]]) {
+      const [a, b] = pair.map((i) => episodes[i]);
+      replay.addFirst(state(a.frames[0]), a.stream);
+      replay.addFirst(state(b.frames[0]), b.stream);
+      for (let t = 1; t < Math.max(a.frames.length, b.frames.length); t++) {
+        for (const episode of [a, b]) {
+          if (t >= episode.frames.length) continue;
+          const last = t === episode.frames.length - 1;
+          replay.add([episode.frames[t - 1]], episode.frames[t], state(episode.frames[t]), last && episode.end === 'terminated', last && episode.end === 'truncated', episode.stream);
+        }
+      }
+    }
+    const gamma = 0.5;
+    const n = 3;
+    const batch = replay.sample(400, new Random(11), { steps: n, gamma });
+    const starts = new Set<number>();
+    for (let i = 0; i < 400; i++) {
+      const start = batch.obs.data[i];
+      expect(batch.actions.data[i]).toBe(start);
+      const episode = episodes.find((e) => (e.frames as readonly number[]).includes(start))!;
+      const from = episode.frames.indexOf(start as never);
+      const to = Math.min(from + n, episode.frames.length - 1);
+      const window = episode.frames.slice(from + 1, to + 1);
+      expect(batch.steps![i]).toBe(window.length);
+      expect(batch.nextObs.data[i]).toBe(episode.frames[to]);
+      expect(batch.rewards[i]).toBeCloseTo(window.reduce((sum, id, k) => sum + gamma ** k * id, 0), 4);
+      expect(batch.notDone[i]).toBe(episode.end === 'terminated' && to === episode.frames.length - 1 ? 0 : 1);
+      starts.add(start);
+    }
+    // Every transition starts windows: 5 + 3 + 2 + 1.
+    expect(starts.size).toBe(11);
+    // The links forward are rebuilt on load: the loaded buffer draws the same windows.
+    const path = join(directory, 'n-step.bin');
+    replay.save(path);
+    expect(ReplayBuffer.load(path).sample(64, new Random(12), { steps: n, gamma })).toEqual(replay.sample(64, new Random(12), { steps: n, gamma }));
+  });
+
+  it('gives the one-step batch for n = 1, and windows within the ring once it wraps', () => {
+    const replay = new ReplayBuffer({ capacity: 8, frameShape: [1], frameDtype: 'float32', actionSize: 1 });
+    const state = (id: number): NdArray<'float32'> => ({ dtype: 'float32', shape: [1], data: Float32Array.of(id) });
+    replay.addFirst(state(0));
+    for (let t = 1; t <= 30; t++) replay.add([t - 1], 1, state(t), false, false);
+    const { steps, ...oneStep } = replay.sample(32, new Random(13), { steps: 1, gamma: 0.9 });
+    expect(oneStep).toEqual(replay.sample(32, new Random(13)));
+    expect([...steps!]).toEqual(new Array(32).fill(1));
+    const batch = replay.sample(200, new Random(14), { steps: 4, gamma: 0.9 });
+    for (let i = 0; i < 200; i++) {
+      const start = batch.obs.data[i];
+      // Frames 23..30 are stored: windows start at 23 or later and end at 30 at the latest.
+      expect(start).toBeGreaterThanOrEqual(23);
+      expect(batch.steps![i]).toBe(Math.min(4, 30 - start));
+      expect(batch.nextObs.data[i]).toBe(start + batch.steps![i]);
+      expect(batch.rewards[i]).toBeCloseTo((1 - 0.9 ** batch.steps![i]) / (1 - 0.9), 5);
+    }
+  });
+
   it('rejects bad input with a message naming it', () => {
     expect(() => new ReplayBuffer({ capacity: 0, frameShape: [2], actionSize: 1 })).toThrow(/capacity must be an integer >= 2, got 0/);
     const replay = new ReplayBuffer({ capacity: 10, frameShape: [2, 2, 1], frameStack: 2, actionSize: 2 });
@@ -174,5 +240,7 @@ describe('ReplayBuffer', () => {
     replay.add([0, 0], 0, frame(2), true, false);
     expect(() => replay.add([0, 0], 0, frame(3), false, false)).toThrow(/no open episode/);
     expect(() => replay.sample(0, new Random(1))).toThrow(/batchSize must be a positive integer, got 0/);
+    expect(() => replay.sample(1, new Random(1), { steps: 0, gamma: 0.99 })).toThrow(/returns\.steps must be a positive integer, got 0/);
+    expect(() => replay.sample(1, new Random(1), { steps: 3, gamma: 1.5 })).toThrow(/returns\.gamma must be a number in \[0, 1\], got 1\.5/);
   });
 });

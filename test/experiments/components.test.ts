@@ -3,11 +3,28 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../common/errors.ts';
 import { Box, Dict, Discrete, type Env } from '../../envs/core.ts';
-import { auxiliaryLosses, makeAgent } from '../../experiments/components.ts';
+import type { ReplayBatch } from '../../agents/replay.ts';
+import { auxiliaryLosses, makeAgent, makeReplay } from '../../experiments/components.ts';
 import { resolveConfig } from '../../experiments/config/presets.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+});
+
+describe('makeReplay', () => {
+  it("samples n_step windows discounted by the run's discount", () => {
+    const config = resolveConfig({ preset: 'sac-state', overrides: { env: 'remote:tcp://127.0.0.1:5555/dm_control/walker-walk', n_step: 3, discount: 0.5 } });
+    const env = { observationSpace: new Box(-1, 1, [1], 'float32'), actionSpace: new Box(-1, 1, [1], 'float32') } as unknown as Env;
+    const replay = makeReplay(config, env);
+    const state = (value: number) => ({ dtype: 'float32' as const, shape: [1], data: Float32Array.of(value) });
+    replay.addFirst(state(0));
+    for (let t = 1; t <= 10; t++) replay.add(Float32Array.of(0), 1, state(t), false, false);
+    const batch = replay.sample(16) as ReplayBatch;
+    for (let i = 0; i < 16; i++) {
+      expect(batch.steps![i]).toBe(Math.min(3, 10 - batch.obs.data[i]));
+      expect(batch.rewards[i]).toBeCloseTo([1, 1.5, 1.75][batch.steps![i] - 1], 6);
+    }
+  });
 });
 
 describe('makeAgent', () => {

@@ -61,10 +61,10 @@ describe('run config: presets', () => {
     expect(configToYaml(config)).toContain(`# ${fields.batch_size.doc}`);
   });
 
-  it('reads a config.yaml saved before the auxiliary loss and SAC-Discrete keys existed as the run it was (no auxiliary loss beyond its algo, the entropy reward in the target)', () => {
+  it('reads a config.yaml saved before the auxiliary loss, SAC-Discrete and n-step keys existed as the run it was (no auxiliary loss beyond its algo, the entropy reward in the target, one-step returns)', () => {
     const config = resolveConfig({ preset: 'curl', overrides: { env: 'dmc:cheetah-run' } });
     const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
-    const older = configToYaml(config).split('\n').filter((line) => !/^(aux|byol_weight|rotation_weight|inverse_weight|forward_weight|discrete_target_entropy|entropy_reward):/.test(line)).join('\n');
+    const older = configToYaml(config).split('\n').filter((line) => !/^(aux|byol_weight|rotation_weight|inverse_weight|forward_weight|discrete_target_entropy|entropy_reward|n_step):/.test(line)).join('\n');
     writeFileSync(join(dir, 'config.yaml'), older);
     expect(readConfigFile(join(dir, 'config.yaml'))).toEqual(config);
     // Another missing key is still an error.
@@ -163,6 +163,8 @@ describe('run config: bad input names the key, the value and what is allowed', (
     // Auxiliary losses: a spec of known names, on pixels only; algo curl always has CURL.
     expect(message(() => resolveConfig({ overrides: { aux: 'curl-simclr' } }))).toMatch(/aux = "curl-simclr" is not allowed: .*unknown loss "simclr"; expected names from curl, byol, rotation, inverse, forward/);
     expect(message(() => resolveConfig({ preset: 'sac-state', overrides: { aux: 'rotation' } }))).toMatch(/aux = "rotation" trains the pixel encoder with rotation, but from = states has no encoder/);
+    expect(message(() => resolveConfig({ overrides: { aux: 'curl-forward', n_step: 3 } }))).toMatch(/n_step = 3 gives batches of n-step windows, but aux forward learns from one-step transitions .*; use n_step: 1 with forward/);
+    expect(resolveConfig({ overrides: { aux: 'curl', n_step: 3 } }).n_step).toBe(3);
     expect(message(() => resolveConfig({ preset: 'sac-state', overrides: { algo: 'curl', aug: 'none' } }))).toMatch(/algo curl trains the pixel encoder with curl, but from = states/);
     expect(runAuxiliary(resolveConfig({ preset: 'curl', overrides: { aux: 'rotation-inverse' } }))).toEqual(['curl', 'rotation', 'inverse']);
     expect(runAuxiliary(resolveConfig({ preset: 'rad', overrides: { aux: 'forward-curl' } }))).toEqual(['forward', 'curl']);
