@@ -25,11 +25,11 @@ export interface AuxiliaryInputs {
   step: number;
   /** The sampled observations before augmentation, [N, H, W, C]. */
   observations: NdArray<'uint8'>;
-  /** The sampled next observations before augmentation, [N, H, W, C]. */
+  /** The sampled next observations before augmentation, [N, H, W, C] (with n_step > 1, where each window ends). */
   nextObservations: NdArray<'uint8'>;
   /** The actions taken (see BatchActions). */
   actions: BatchActions;
-  /** The rewards received, [N]. */
+  /** The rewards received, [N] (with n_step > 1, each window's discounted sum). */
   rewards: Float32Array;
   /** The agent's augmentation stream: a plug-in's own draws (rotations, ...) come from it, so a resumed run repeats them. */
   random: Random;

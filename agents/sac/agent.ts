@@ -400,8 +400,12 @@ export class SacAgent {
       throw new Error(`SacAgent.update: batch.actions must be float32 [${count}, ${stored}], got ${batch.actions.dtype} [${batch.actions.shape}]`);
     }
     if (batch.notDone.length !== count) throw new Error(`SacAgent.update: batch.notDone has ${batch.notDone.length} values, expected ${count}`);
-    if (batch.steps !== undefined && (batch.steps.length !== count || batch.steps.some((steps) => !Number.isInteger(steps) || steps < 1))) {
-      throw new Error(`SacAgent.update: batch.steps must hold ${count} integers >= 1, got ${batch.steps.length} values`);
+    if (batch.steps !== undefined) {
+      const bad = batch.steps.findIndex((steps) => !Number.isInteger(steps) || steps < 1);
+      if (batch.steps.length !== count || bad >= 0) {
+        const got = bad >= 0 ? `batch.steps[${bad}] = ${batch.steps[bad]}` : `${batch.steps.length} values`;
+        throw new Error(`SacAgent.update: batch.steps must hold ${count} integers >= 1, got ${got}`);
+      }
     }
     if (count < 1) throw new Error('SacAgent.update: empty batch');
     return count;

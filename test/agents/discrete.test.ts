@@ -184,13 +184,15 @@ describe('SacAgent on a Discrete action space (tiny sizes)', () => {
     expect(agent.update(batch, 1)['charts/target_q']).toBeCloseTo(expected, 5);
   });
 
-  it('refuses n-step windows to the auxiliary losses that learn from one-step transitions', () => {
+  it('refuses n-step windows to the auxiliary losses that learn from one-step transitions, and window lengths that are not integers >= 1', () => {
     const agent = discreteAgent(11, { auxiliary: ['inverse'] });
     onTestFinished(() => agent.dispose());
     const batch = { ...banditBatch(8, 11, 1), steps: new Float32Array(8).fill(3) };
     expect(() => agent.update(batch, 1)).toThrow(/nextFeatures\(\) needs one-step transitions, but the batch holds n-step windows \(n_step > 1\)/);
     // One-step windows (n_step 1) are what it learns from.
     expect(Number.isFinite(agent.update({ ...batch, steps: new Float32Array(8).fill(1) }, 1)['losses/inverse'])).toBe(true);
+    expect(() => agent.update({ ...batch, steps: Float32Array.of(1, 2, 0.5, 1, 1, 1, 1, 1) }, 2)).toThrow('SacAgent.update: batch.steps must hold 8 integers >= 1, got batch.steps[2] = 0.5');
+    expect(() => agent.update({ ...batch, steps: new Float32Array(3).fill(1) }, 2)).toThrow('SacAgent.update: batch.steps must hold 8 integers >= 1, got 3 values');
   });
 
   it('learns which action each kind of frame pays for', () => {
