@@ -56,10 +56,13 @@ export interface SacConfig {
   /** Upper bound of the policy's log standard deviation. */
   logStdMax: number;
   /**
-   * A discrete policy's logits are squashed by tanh into [-logitBound, logitBound],
-   * as the continuous policy's log std is into [logStdMin, logStdMax]: an
-   * unbounded softmax saturates (a probability of 0 in float32) and its gradient
-   * vanishes, so a policy that collapsed onto one action early could never leave it.
+   * A discrete policy's logits lie in [-logitBound, logitBound], as the
+   * continuous policy's log std lies in [logStdMin, logStdMax]: an unbounded
+   * softmax saturates (a probability of 0 in float32) and its gradient vanishes,
+   * so a policy that collapsed onto one action early could never leave it.
+   * Logits beyond the bound are scaled down together (order and proportions
+   * kept), not squashed one by one: tanh saturated them too, at the bound, where
+   * its gradient vanishes (a maze run's policy ended the same in every cell).
    */
   logitBound: number;
   /** Augmentation spec (augment/pipeline.ts) applied to sampled batches: 'crop' for RAD/CURL, 'shift' for DrQ, 'none'. */

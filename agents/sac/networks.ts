@@ -124,7 +124,12 @@ export class SacNetworks {
   /** The policy's logits over the actions, [N, actions] (discrete actions), within +-logitBound (see SacConfig). */
   logits(actorFeatures: tf.Tensor2D): tf.Tensor2D {
     const bound = this.config.logitBound;
-    return tf.tidy(() => tf.mul(tf.tanh(tf.div(mlp(this.online, 'actor/policy', this.config.hiddenLayers + 1, actorFeatures), bound)), bound));
+    return tf.tidy(() => {
+      const raw = mlp(this.online, 'actor/policy', this.config.hiddenLayers + 1, actorFeatures);
+      // Per row, raw x bound / max(bound, max |raw|): within the bound, and a gradient that never vanishes.
+      const largest = tf.maximum(tf.max(tf.abs(raw), 1, true), bound);
+      return tf.mul(raw, tf.div(bound, largest));
+    });
   }
 
   /**

@@ -124,23 +124,29 @@ describe('SacAgent on a Discrete action space (tiny sizes)', () => {
     }
   });
 
-  it('keeps its logits within +-logitBound however large the policy weights grow, so no probability reaches 0', () => {
+  it('keeps its logits within +-logitBound however large the policy weights grow, so no probability reaches 0 and the gradient does not vanish', () => {
     const agent = discreteAgent(8, { config: { logitBound: 3 } });
     onTestFinished(() => agent.dispose());
     const { networks } = agent;
-    for (const [name, variable] of networks.actorVariables()) {
-      if (name.startsWith('actor/policy/')) variable.assign(tf.mul(variable, 1e4));
-    }
+    const policy = [...networks.actorVariables()].filter(([name]) => name.startsWith('actor/policy/'));
+    for (const [, variable] of policy) variable.assign(tf.mul(variable, 1e4));
     const observations = tf.tensor4d(banditBatch(16, 8, 1).obs.data as Uint8Array, [16, 16, 16, 3], 'int32');
-    const logits = tf.tidy(() => networks.logits(networks.actorFeatures(networks.trunk(tf.slice(observations, [0, 2, 2, 0], [16, 12, 12, 3])))));
+    const features = tf.tidy(() => networks.actorFeatures(networks.trunk(tf.slice(observations, [0, 2, 2, 0], [16, 12, 12, 3]))));
+    const logits = networks.logits(features);
     const values = [...logits.dataSync()];
     const { probs, logProbs } = categorical(logits);
     const smallest = Math.min(...probs.dataSync());
-    tf.dispose([observations, logits, probs, logProbs]);
+    // The gradient of a weighted sum of the logits with respect to the policy's weights.
+    const weights = tf.tensor2d(Array.from({ length: 48 }, (_, i) => Math.sin(i + 1)), [16, 3]);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(networks.logits(features), weights)) as tf.Scalar, policy.map(([, variable]) => variable));
+    const gradientNorm = Math.sqrt(Object.values(grads).reduce((sum, grad) => sum + tf.sum(tf.square(grad)).dataSync()[0], 0));
+    tf.dispose([observations, features, logits, probs, logProbs, weights, ...Object.values(grads)]);
     expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(3);
     // Unbounded, these weights put logits thousands apart: probabilities of exactly 0 in float32.
     expect(Math.max(...values) - Math.min(...values)).toBeGreaterThan(1);
     expect(smallest).toBeGreaterThanOrEqual(Math.exp(-6) / 3 - 1e-7);
+    // Squashed one by one by tanh, these logits sit at the bound, where the gradient is 0 in float32.
+    expect(gradientNorm).toBeGreaterThan(1e-3);
   });
 
   /**
