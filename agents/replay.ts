@@ -63,6 +63,9 @@ export interface ReturnOptions {
   gamma: number;
 }
 
+/** What `sample` does without `returns`: one transition per window (gamma is then never used). */
+const ONE_STEP: ReturnOptions = { steps: 1, gamma: 1 };
+
 export interface ReplayOptions {
   /** Frames stored (transitions plus one first frame per episode). */
   capacity: number;
@@ -275,14 +278,9 @@ export class ReplayBuffer {
         continue;
       }
       actions.set(this.actions.subarray(slot * this.actionSize, (slot + 1) * this.actionSize), n * this.actionSize);
-      let last = index;
-      if (steps === undefined) {
-        rewards[n] = this.rewards[slot];
-      } else {
-        last = this.window(index, returns!, rewards, steps, n);
-        // The window's last frame is newer than its first: its history is stored.
-        this.stack(last, nextFrames);
-      }
+      const last = this.window(index, returns ?? ONE_STEP, rewards, steps, n);
+      // A longer window ends at a newer frame than `index`: its history is stored too.
+      if (last !== index) this.stack(last, nextFrames);
       this.writeStack(obsFrames, obs, n);
       this.writeStack(nextFrames, nextObs, n);
       notDone[n] = this.terminated[last % this.capacity] ? 0 : 1;
@@ -301,9 +299,9 @@ export class ReplayBuffer {
   /**
    * Follows the episode from the transition ending at frame `first` for up to
    * `returns.steps` transitions: writes the discounted reward sum and the
-   * window's length at position n, and returns the window's last frame.
+   * window's length (when `steps` is given) at position n, and returns the window's last frame.
    */
-  private window(first: number, returns: ReturnOptions, rewards: Float32Array, steps: Float32Array, n: number): number {
+  private window(first: number, returns: ReturnOptions, rewards: Float32Array, steps: Float32Array | undefined, n: number): number {
     let last = first;
     let sum = this.rewards[first % this.capacity];
     let length = 1;
@@ -316,7 +314,7 @@ export class ReplayBuffer {
       length++;
     }
     rewards[n] = sum;
-    steps[n] = length;
+    if (steps !== undefined) steps[n] = length;
     return last;
   }
 
