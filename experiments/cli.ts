@@ -99,7 +99,7 @@ trainCommand.action((options: Record<string, unknown>, command: Command) =>
 // --- eval ---
 program
   .command('eval')
-  .description('evaluate trained agents: deterministic episodes from run directories or checkpoint folders; with several runs, envs or appearances, a generalization report')
+  .description('evaluate trained agents: episodes from run directories or checkpoint folders; with several runs, envs or appearances, a generalization report')
   .argument('<paths...>', 'run directories (each uses its best checkpoint) or checkpoint folders: several runs (seeds) are reported together')
   .option('--checkpoint <name>', 'which checkpoint of a run directory: best or latest', 'best')
   .option('--episodes <n>', 'episodes per evaluation (default: the run config eval_episodes)')
@@ -109,6 +109,7 @@ program
   .option('--env <id>', 'evaluate on this env instead of the run\'s (same observation and action spaces), e.g. unseen ProcGen levels; repeat for several', (id: string, ids: string[]) => [...ids, id], [] as string[])
   .option('--appearance <modes>', 'DMControl-GB appearances to evaluate under, separated by commas: default, color_easy, color_hard, video_easy, video_hard (default: the run\'s)')
   .option('--appearance-folder <dir>', 'a folder of PNG frames for the video appearances')
+  .option('--eval-policy <name>', "deterministic (the policy's mean action, a Discrete's most likely one) or stochastic (actions sampled from the policy, as ProcGen's PPO evaluations act) (default: the runs' eval_policy)")
   .option('--json', 'print each evaluation as one JSON line (and the report as a last line)')
   .addHelpText('after', `
 Examples:

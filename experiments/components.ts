@@ -18,7 +18,8 @@ import { InputError } from '../common/errors.ts';
 import { agentAugmentation, ConfigError, runAuxiliary } from './config/schema.ts';
 
 export interface RunAgent {
-  act(observation: unknown, options: { eval: boolean }): unknown;
+  /** `sample`: a stream to sample the action with (see SacAgent.act). */
+  act(observation: unknown, options: { eval: boolean; sample?: Random }): unknown;
   update(batch: unknown, step: number): Record<string, number>;
   getState(): Record<string, Float32Array>;
   setState(state: Record<string, Float32Array>): void;

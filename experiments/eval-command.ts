@@ -1,6 +1,6 @@
 /**
- * `rad eval`: deterministic episodes of trained agents, from run directories or
- * checkpoint folders, on the env and appearance they trained under or on
+ * `rad eval`: episodes of trained agents (their mean actions, or sampled ones
+ * with `--eval-policy stochastic`), from run directories or checkpoint folders, on the env and appearance they trained under or on
  * others with the same spaces. Several runs (seeds) and conditions (envs,
  * DMControl-GB appearances) make a generalization report: per condition, the
  * mean over runs of each run's mean return, beside the training condition's,
@@ -13,7 +13,7 @@ import { checkVideoPath, writeVideo } from '../common/video.ts';
 import type { Env } from '../envs/core.ts';
 import { makeEnv, type MakeEnvOptions } from '../envs/registry.ts';
 import type { RunAgent } from './components.ts';
-import type { RunConfig } from './config/fields.ts';
+import { fields, type RunConfig } from './config/fields.ts';
 import { readConfigFile } from './config/presets.ts';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.ts';
 import { checkAppearanceSeen, ConfigError } from './config/schema.ts';
@@ -32,8 +32,12 @@ export interface EvalCommandOptions {
   /** Comma-separated DMControl-GB appearances; none: each run's own. */
   appearance?: string;
   appearanceFolder?: string;
+  /** deterministic or stochastic; none: each run's eval_policy. */
+  evalPolicy?: string;
   json?: boolean;
 }
+
+type EvalPolicy = RunConfig['eval_policy'];
 
 interface Checkpointed {
   runDir: string;
@@ -54,6 +58,7 @@ interface EvaluationSummary {
   checkpoint: string;
   env: string;
   appearance: string;
+  policy: EvalPolicy;
   env_step: number;
   agent_step: number;
   backend: string;
@@ -74,6 +79,25 @@ function locateCheckpoint(path: string, name: string): Checkpointed {
   const checkpoint = loadCheckpoint(absolute, name);
   const runDir = isFolder ? dirname(dirname(absolute)) : absolute;
   return { runDir, checkpoint, weights: checkpoint.arrays('weights'), config: readConfigFile(join(runDir, runFiles.config)) };
+}
+
+/**
+ * How every evaluation acts: `--eval-policy`, else the runs' own eval_policy,
+ * which must then agree (a report comparing sampled with mean actions would
+ * mix two things).
+ */
+function evalPolicyOf(runs: Checkpointed[], given: string | undefined): EvalPolicy {
+  const allowed = fields.eval_policy.values;
+  if (given !== undefined) {
+    if (!(allowed as readonly string[]).includes(given)) throw new ConfigError(`--eval-policy ${JSON.stringify(given)} is not allowed: expected ${allowed.join(' or ')}`);
+    return given as EvalPolicy;
+  }
+  const policies = new Set(runs.map((run) => run.config.eval_policy));
+  if (policies.size > 1) {
+    const each = runs.map((run) => `${basename(run.runDir)}: ${run.config.eval_policy}`).join(', ');
+    throw new ConfigError(`rad eval: the runs were configured to evaluate with different eval_policy values (${each}); give --eval-policy to evaluate them all one way`);
+  }
+  return runs[0].config.eval_policy;
 }
 
 /** The evaluations asked for: every run on every env and appearance given (each run's own where none is). */
@@ -101,6 +125,7 @@ export async function evalCommandAction(paths: string[], options: EvalCommandOpt
   const seed = integer(options.seed ?? '0', '--seed', 0);
   const episodes = options.episodes === undefined ? null : integer(options.episodes, '--episodes', 1);
   const evaluations = plan(runs, options);
+  const policy = evalPolicyOf(runs, options.evalPolicy);
   if (options.video !== undefined) {
     if (evaluations.length > 1) throw new ConfigError(`--video records one evaluation, and ${evaluations.length} are asked for; give one run, one env and one appearance`);
     checkVideoPath(options.video);
@@ -116,12 +141,12 @@ export async function evalCommandAction(paths: string[], options: EvalCommandOpt
   const summaries: EvaluationSummary[] = [];
   for (const evaluation of evaluations) {
     const summary = await withAgent(evaluation, envOptionsOf(evaluation), (env, agent) =>
-      evaluateOne(evaluation, env, agent, { episodes: episodes ?? evaluation.run.config.eval_episodes, seed, backend: backend.name, video: options.video }),
+      evaluateOne(evaluation, env, agent, { episodes: episodes ?? evaluation.run.config.eval_episodes, seed, policy, backend: backend.name, video: options.video }),
     );
     summaries.push(summary);
     if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else if (evaluations.length === 1) {
-      process.stdout.write(`checkpoint ${summary.checkpoint} (env step ${summary.env_step}, backend ${summary.backend}) on ${summary.env}, appearance ${summary.appearance}\n`);
+      process.stdout.write(`checkpoint ${summary.checkpoint} (env step ${summary.env_step}, backend ${summary.backend}) on ${summary.env}, appearance ${summary.appearance}, ${summary.policy} actions\n`);
       summary.returns.forEach((value, i) => process.stdout.write(`episode ${i + 1}: return ${value.toFixed(2)}\n`));
       process.stdout.write(`mean return ${summary.mean.toFixed(2)} ± ${summary.std.toFixed(2)} over ${summary.episodes} episodes\n`);
     } else {
@@ -167,15 +192,26 @@ async function withAgent<T>(evaluation: Evaluation, envOptions: MakeEnvOptions, 
   }
 }
 
-async function evaluateOne(evaluation: Evaluation, env: Env, agent: RunAgent, options: { episodes: number; seed: number; backend: string; video?: string }): Promise<EvaluationSummary> {
+async function evaluateOne(
+  evaluation: Evaluation,
+  env: Env,
+  agent: RunAgent,
+  options: { episodes: number; seed: number; policy: EvalPolicy; backend: string; video?: string },
+): Promise<EvaluationSummary> {
   const { checkpoint, config } = evaluation.run;
   // The same reset seeds under every condition: the comparison is paired.
-  const result = await evaluate(env, agent, { episodes: options.episodes, rng: Random.derive(options.seed, 'eval-command'), record: options.video !== undefined });
+  const result = await evaluate(env, agent, {
+    episodes: options.episodes,
+    rng: Random.derive(options.seed, 'eval-command'),
+    stochastic: options.policy === 'stochastic',
+    record: options.video !== undefined,
+  });
   if (options.video !== undefined) await writeVideo(options.video, result.frames, Math.max(1, Number(env.metadata.renderFps ?? 30) / config.action_repeat));
   return {
     checkpoint: checkpoint.folder,
     env: evaluation.env,
     appearance: evaluation.appearance,
+    policy: options.policy,
     env_step: checkpoint.manifest.envStep,
     agent_step: checkpoint.manifest.agentStep,
     backend: options.backend,

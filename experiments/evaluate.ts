@@ -1,8 +1,10 @@
 /**
- * Deterministic evaluation: `episodes` full episodes with the agent's mean
- * action (and the eval augmentation, a centre crop for RAD/CURL), each reset
- * with its own seed from `rng`, on an env kept apart from the training env so
- * that a training episode is never disturbed. Optionally keeps the frames of
+ * Evaluation: `episodes` full episodes with the eval augmentation (a centre
+ * crop for RAD/CURL) and the agent's mean action, or with `stochastic`, actions
+ * sampled from its policy (as ProcGen's PPO evaluations act) with a stream of
+ * their own forked off `rng`. Each episode is reset with its own seed from
+ * `rng`, the same seeds either way, on an env kept apart from the training env
+ * so that a training episode is never disturbed. Optionally keeps the frames of
  * the first episode for a video and for TensorBoard.
  */
 import { eventLoopTurns } from '../common/event_loop.ts';
@@ -40,10 +42,12 @@ export async function frameOf(env: Env, observation: unknown): Promise<NdArray<'
 }
 
 export interface Actor {
-  act(observation: unknown, options: { eval: boolean }): unknown;
+  act(observation: unknown, options: { eval: boolean; sample?: Random }): unknown;
 }
 
-export async function evaluate(env: Env, agent: Actor, options: { episodes: number; rng: Random; record?: boolean }): Promise<EvaluationResult> {
+export async function evaluate(env: Env, agent: Actor, options: { episodes: number; rng: Random; stochastic?: boolean; record?: boolean }): Promise<EvaluationResult> {
+  // Forked, not drawn from: the reset seeds are the same with and without sampling.
+  const actOptions = { eval: true, sample: options.stochastic === true ? options.rng.fork('actions') : undefined };
   const returns: number[] = [];
   const lengths: number[] = [];
   const frames: NdArray<'uint8'>[] = [];
@@ -60,7 +64,7 @@ export async function evaluate(env: Env, agent: Actor, options: { episodes: numb
     let length = 0;
     for (;;) {
       await turn();
-      const step = await env.step(agent.act(obs, { eval: true }));
+      const step = await env.step(agent.act(obs, actOptions));
       obs = step.obs;
       total += step.reward;
       length++;

@@ -196,6 +196,7 @@ export async function train(inputConfig: RunConfig | null, options: TrainOptions
     const result = await evaluate(evalEnv, agent, {
       episodes: config.eval_episodes,
       rng: Random.derive(config.seed, 'eval').fork(String(state.envStep)),
+      stochastic: config.eval_policy === 'stochastic',
       record: config.video || config.tensorboard,
     });
     const point: EvalPoint = { agentStep: state.agentStep, envStep: state.envStep, mean: result.mean, std: result.std };

@@ -119,11 +119,13 @@ export class SacAgent {
   /**
    * An action for one observation [...observationShape] (or a batch [N, ...]).
    * Pixels go through the eval augmentation (centre crop for 'crop'), as RAD and
-   * CURL act. `eval`: the deterministic mean action (a Discrete's most likely
-   * one); otherwise a sample. A Discrete's actions are int32, shape [] for one
-   * observation.
+   * CURL act. The action is sampled from the policy with `sample`'s stream when
+   * one is given (a stochastic evaluation, which leaves the agent's own acting
+   * stream where it was); else, with `eval`, the deterministic mean action (a
+   * Discrete's most likely one); else a sample from the agent's own stream. A
+   * Discrete's actions are int32, shape [] for one observation.
    */
-  act(observation: NdArray, options: { eval?: boolean } = {}): NdArray<'float32'> | NdArray<'int32'> {
+  act(observation: NdArray, options: { eval?: boolean; sample?: Random } = {}): NdArray<'float32'> | NdArray<'int32'> {
     const batched = observation.shape.length === this.observationShape.length + 1;
     const shape = batched ? observation.shape.slice(1) : observation.shape;
     if (shape.length !== this.observationShape.length || shape.some((d, i) => d !== this.observationShape[i])) {
@@ -132,20 +134,23 @@ export class SacAgent {
     const count = batched ? observation.shape[0] : 1;
     let input: NdArray = { ...observation, shape: [count, ...shape] };
     input = this.pipeline.apply(input as NdArray<'uint8'>, this.random.act, { eval: true });
-    if (this.discrete) return this.actDiscrete(this.discrete, input, batched, options.eval === true);
-    const noise = options.eval ? undefined : this.noise(count, this.random.act);
+    // null: the deterministic action.
+    const stream = options.sample ?? (options.eval === true ? null : this.random.act);
+    if (this.discrete) return this.actDiscrete(this.discrete, input, batched, stream);
+    const noise = stream === null ? undefined : this.noise(count, stream);
     const actions = tf.tidy(() => {
       const features = this.networks.actorFeatures(this.networks.trunk(toTensor(input)));
       const { mean, pi } = this.networks.policy(features, noise && tf.tensor2d(noise, [count, this.actionSize]));
-      return (options.eval ? mean : pi).dataSync() as Float32Array;
+      return (noise === undefined ? mean : pi).dataSync() as Float32Array;
     });
     const out = this.toEnvActions(actions);
     return { dtype: 'float32', shape: batched ? [count, this.actionSize] : [this.actionSize], data: out };
   }
 
-  private actDiscrete(space: Discrete, input: NdArray, batched: boolean, greedy: boolean): NdArray<'int32'> {
+  /** The most likely actions (`stream` null), or actions drawn with `stream`. */
+  private actDiscrete(space: Discrete, input: NdArray, batched: boolean, stream: Random | null): NdArray<'int32'> {
     const probs = tf.tidy(() => categorical(this.networks.logits(this.networks.actorFeatures(this.networks.trunk(toTensor(input))))).probs.dataSync() as Float32Array);
-    const chosen = chooseActions(probs, this.actionSize, greedy ? null : this.random.act);
+    const chosen = chooseActions(probs, this.actionSize, stream);
     for (let i = 0; i < chosen.length; i++) chosen[i] += space.start;
     return { dtype: 'int32', shape: batched ? [chosen.length] : [], data: chosen };
   }

@@ -49,7 +49,8 @@ export const fields = {
   env_steps: { type: 'int', group: 'budget', min: 1, default: 500_000, doc: 'training budget in env steps' },
   init_steps: { type: 'int', group: 'budget', min: 0, default: 1000, doc: 'env steps of uniformly random actions before the agent acts and learns' },
   eval_every: { type: 'int', group: 'budget', min: 1, default: 10_000, doc: 'env steps between evaluations' },
-  eval_episodes: { type: 'int', group: 'budget', min: 1, max: 1000, default: 10, doc: 'deterministic episodes per evaluation (centre crop, mean action)' },
+  eval_episodes: { type: 'int', group: 'budget', min: 1, max: 1000, default: 10, doc: 'episodes per evaluation (centre crop; actions as eval_policy says)' },
+  eval_policy: { type: 'enum', group: 'budget', values: ['deterministic', 'stochastic'], default: 'deterministic', doc: "evaluation actions: the policy's mean (a Discrete's most likely action), or sampled from the policy, as ProcGen's PPO evaluations act (from the evaluation's own stream: training is not disturbed)" },
   checkpoint_every: { type: 'int', group: 'budget', min: 0, default: 10_000, doc: 'env steps between checkpoints, taken at the next episode end (0: only at the end of the run)' },
   log_every: { type: 'int', group: 'budget', min: 1, default: 1000, doc: 'env steps between rows of train.csv (metrics averaged over the interval)' },
 

@@ -170,7 +170,7 @@ export function configToYaml(config: RunConfig): string {
  * evaluates as it ran (the auxiliary losses, SAC-Discrete and the entropy
  * reward switch came on 2026-11-27, n-step returns on 2026-11-28).
  */
-const ADDED_KEYS = ['aux', 'byol_weight', 'rotation_weight', 'inverse_weight', 'forward_weight', 'discrete_target_entropy', 'entropy_reward', 'n_step'] as const;
+const ADDED_KEYS = ['aux', 'byol_weight', 'rotation_weight', 'inverse_weight', 'forward_weight', 'discrete_target_entropy', 'entropy_reward', 'n_step', 'eval_policy'] as const;
 const addedDefaults = Object.fromEntries(ADDED_KEYS.map((key) => [key, fields[key].default]));
 
 /** Reads a saved config.yaml back (for resume and eval). */

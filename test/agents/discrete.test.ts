@@ -97,6 +97,18 @@ describe('SacAgent on a Discrete action space (tiny sizes)', () => {
     expect(agent.act(frame(100), { eval: true })).toEqual(agent.act(frame(100), { eval: true }));
   });
 
+  it('samples with a stream it is given (a stochastic evaluation), leaving its own acting stream alone', () => {
+    const [agent, twin] = [discreteAgent(1), discreteAgent(1)];
+    onTestFinished(() => [agent, twin].forEach((a) => a.dispose()));
+    const obs = banditBatch(50, 1, 1).obs;
+    const sampled = agent.act(obs, { eval: true, sample: Random.derive(3, 'sample') });
+    expect(agent.act(obs, { eval: true, sample: Random.derive(3, 'sample') })).toEqual(sampled);
+    // A near-uniform policy: sampled actions differ from row to row, the most likely ones barely.
+    expect(new Set(sampled.data).size).toBe(3);
+    expect(sampled.data).not.toEqual(agent.act(obs, { eval: true }).data);
+    expect(agent.act(obs)).toEqual(twin.act(obs));
+  });
+
   it('leaks no tensor, reports the same metrics as with a Box, and resumes exactly', () => {
     const agent = discreteAgent(2);
     onTestFinished(() => agent.dispose());

@@ -86,6 +86,20 @@ describe(`SacAgent (SAC + CURL, tiny sizes)`, () => {
     agent.dispose();
   });
 
+  it('samples with a stream it is given (a stochastic evaluation): the same stream, the same actions; its own acting stream stays where it was', () => {
+    const make = () => new SacAgent({ observationShape: [16, 16, 6], actionSpace: new Box([0, -2], [1, 2], [2]), config: tinyConfig, seed: 4 });
+    const [agent, twin] = [make(), make()];
+    onTestFinished(() => [agent, twin].forEach((a) => a.dispose()));
+    const obs = randomBatch(3, 4).obs;
+    const stream = () => Random.derive(1, 'sample');
+    const sampled = agent.act(obs, { eval: true, sample: stream() });
+    expect(agent.act(obs, { eval: true, sample: stream() })).toEqual(sampled);
+    expect(agent.act(obs, { eval: true, sample: Random.derive(2, 'sample') }).data).not.toEqual(sampled.data);
+    expect(sampled.data).not.toEqual(agent.act(obs, { eval: true }).data);
+    // The twin never sampled with a given stream: both agents' own samples agree.
+    expect(agent.act(obs)).toEqual(twin.act(obs));
+  });
+
   it('runs DrQ (shift, K = M = 2) and SAC on states as configurations of the same agent', () => {
     const drq = tinyAgent(5, { curl: false, config: { ...drqOverrides, imageSize: 16 } });
     const metrics = drq.update(randomBatch(4, 5), 2);

@@ -218,8 +218,9 @@ describe('Ctrl-C', () => {
 describe('the other commands on a finished run', () => {
   it('eval, plot, render, augment and envs; train on the embedded cartpole', async () => {
     const cartpoleDir = join(runsDir, 'cartpole');
-    const [evaluation, plot, plotCi, render, augment, envs, cartpole] = await Promise.all([
+    const [evaluation, stochastic, plot, plotCi, render, augment, envs, cartpole] = await Promise.all([
       rad('eval', dirA, '--episodes', '2', '--json', '--backend', 'cpu'),
+      rad('eval', dirA, '--episodes', '2', '--eval-policy', 'stochastic', '--backend', 'cpu'),
       rad('plot', dirA, dirB, '--out', join(runsDir, 'both')),
       rad('plot', dirA, dirB, '--band', 'ci95', '--out', join(runsDir, 'both-ci')),
       rad('render', 'test:dot', '--out', join(runsDir, 'dot.png'), '--video', join(runsDir, 'dot.gif'), '--size', '32'),
@@ -238,8 +239,10 @@ describe('the other commands on a finished run', () => {
     expect(readFileSync(join(cartpoleDir, 'config.yaml'), 'utf8')).toMatch(/^action_repeat: 8$/m);
     expect(evaluation.stderr).not.toMatch(/error/i);
     const summary = JSON.parse(evaluation.stdout.trim().split('\n').at(-1)!);
-    expect(summary).toMatchObject({ episodes: 2, backend: 'cpu' });
+    expect(summary).toMatchObject({ episodes: 2, backend: 'cpu', policy: 'deterministic' });
     expect(summary.returns).toHaveLength(2);
+    expect(stochastic.stderr).not.toMatch(/error/i);
+    expect(stochastic.stdout).toMatch(/appearance default, stochastic actions\n/);
     expect(plot.stdout).toMatch(/quick test:dot: 2 run\(s\), last eval at env step 80: -?\d+\.\d\d ± \d+\.\d\d\n/);
     expect(plotCi.stdout).toMatch(/quick test:dot: 2 run\(s\), last eval at env step 80: -?\d+\.\d\d ± \d+\.\d\d \(95% CI\)\n/);
     expect(decodePng(readFileSync(join(runsDir, 'both.png'))).shape).toEqual([500, 800, 3]);
@@ -275,13 +278,27 @@ describe('the other commands on a finished run', () => {
 
   it('eval of several runs on several envs: one line per evaluation, then the generalization report against the training condition', async () => {
     const twoEnvs = ['--env', 'test:dot', '--env', 'test:dot-long', '--episodes', '2', '--backend', 'cpu'];
-    const [json, text, video, emptyAppearance, misfitLast] = await Promise.all([
+    // A copy of run b configured to evaluate with sampled actions.
+    const dirC = join(runsDir, 'c');
+    cpSync(dirB, dirC, { recursive: true });
+    const configC = join(dirC, 'config.yaml');
+    writeFileSync(configC, readFileSync(configC, 'utf8').replace(/^eval_policy: deterministic$/m, 'eval_policy: stochastic'));
+    const [json, text, video, emptyAppearance, misfitLast, mixedPolicies, mixedGiven, badPolicy] = await Promise.all([
       rad('eval', dirA, dirB, ...twoEnvs, '--json'),
       rad('eval', dirA, dirB, ...twoEnvs),
       rad('eval', dirA, dirB, '--video', join(runsDir, 'two.gif'), '--backend', 'cpu'),
       rad('eval', dirA, '--appearance', 'default,', '--backend', 'cpu'),
       rad('eval', dirA, dirB, '--env', 'test:dot', '--env', 'dmc:cartpole-swingup', '--episodes', '1', '--backend', 'cpu'),
+      rad('eval', dirA, dirC, '--episodes', '1', '--backend', 'cpu'),
+      rad('eval', dirA, dirC, '--episodes', '1', '--eval-policy', 'stochastic', '--json', '--backend', 'cpu'),
+      rad('eval', dirA, '--eval-policy', 'greedy', '--backend', 'cpu'),
     ]);
+    expect(mixedPolicies.code).toBe(2);
+    expect(mixedPolicies.stderr).toMatch(/the runs were configured to evaluate with different eval_policy values \(a: deterministic, c: stochastic\); give --eval-policy to evaluate them all one way/);
+    expect(mixedGiven.stderr).not.toMatch(/error/i);
+    expect(mixedGiven.stdout.trim().split('\n').slice(0, 2).map((line) => JSON.parse(line).policy)).toEqual(['stochastic', 'stochastic']);
+    expect(badPolicy.code).toBe(2);
+    expect(badPolicy.stderr).toContain('--eval-policy "greedy" is not allowed: expected deterministic or stochastic');
     expect(json.stderr).not.toMatch(/error/i);
     const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(lines).toHaveLength(5);

@@ -61,10 +61,10 @@ describe('run config: presets', () => {
     expect(configToYaml(config)).toContain(`# ${fields.batch_size.doc}`);
   });
 
-  it('reads a config.yaml saved before the auxiliary loss, SAC-Discrete and n-step keys existed as the run it was (no auxiliary loss beyond its algo, the entropy reward in the target, one-step returns)', () => {
+  it('reads a config.yaml saved before the auxiliary loss, SAC-Discrete, n-step and eval_policy keys existed as the run it was (no auxiliary loss beyond its algo, the entropy reward in the target, one-step returns, deterministic evaluations)', () => {
     const config = resolveConfig({ preset: 'curl', overrides: { env: 'dmc:cheetah-run' } });
     const dir = mkdtempSync(join(tmpdir(), 'rad-config-'));
-    const older = configToYaml(config).split('\n').filter((line) => !/^(aux|byol_weight|rotation_weight|inverse_weight|forward_weight|discrete_target_entropy|entropy_reward|n_step):/.test(line)).join('\n');
+    const older = configToYaml(config).split('\n').filter((line) => !/^(aux|byol_weight|rotation_weight|inverse_weight|forward_weight|discrete_target_entropy|entropy_reward|n_step|eval_policy):/.test(line)).join('\n');
     writeFileSync(join(dir, 'config.yaml'), older);
     expect(readConfigFile(join(dir, 'config.yaml'))).toEqual(config);
     // Another missing key is still an error.

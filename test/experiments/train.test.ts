@@ -90,6 +90,9 @@ describe('train', () => {
     const first = await run('discrete-first');
     expect(first.evaluations.every((point) => Number.isFinite(point.mean))).toBe(true);
     expect((await run('discrete-second')).evaluations).toEqual(first.evaluations);
+    // eval_policy stochastic: the evaluations sample their actions, here from a near-uniform policy.
+    const sampled = await train({ ...tinyStateRun('discrete-sampled'), eval_policy: 'stochastic' }, { makeEnv: async () => discretePointEnv(), stdout: null });
+    expect(sampled.evaluations.map((point) => point.mean)).not.toEqual(first.evaluations.map((point) => point.mean));
   });
 
   it('stops at a reward that is not a finite number, naming the env, the reward and the step', async () => {
