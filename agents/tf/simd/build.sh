@@ -2,9 +2,9 @@
 # Rebuilds kernels.wasm from convs.c, matmul.c and optim.c. Needs clang and wasm-ld with the wasm32
 # target (Debian: apt-get install clang-14 lld-14). The module imports its memory,
 # shared (the wasm backend's heap, which wasm_loader.ts makes shared so that worker
-# threads run these kernels on it too), and must use no stack or static data: the
-# checks below fail the build if the code touches the stack pointer (global 0) or
-# the module has a data section.
+# threads run these kernels on it too), and must use no stack or static data:
+# bin/check-wasm-memory.sh fails the build if the code touches the stack pointer
+# (global 0) or the module has a data section.
 set -euo pipefail
 cd "$(dirname "$0")"
 CLANG=${CLANG:-clang-14}
@@ -14,7 +14,6 @@ OUT=${1:-kernels.wasm}
   -o "$OUT" convs.c matmul.c optim.c
 # objdump's output is read whole: `grep -q` on a pipe would stop it early, and pipefail would hide the match.
 code=$("${OBJDUMP:-llvm-objdump-14}" -d "$OUT")
-sections=$("${OBJDUMP:-llvm-objdump-14}" -h "$OUT")
 # clang-14 emits the relaxed-SIMD proposal's early f32x4.fma (0xfd 0xaf 0x01: acc + x y, operands
 # acc, x, y); block.h's MUL_ADD passes x, y, acc, so each becomes the final f32x4.relaxed_madd
 # (0xfd 0x85 0x02: x y + acc), which V8 runs. Every byte match must be one of those instructions.
@@ -36,11 +35,4 @@ node -e '
   }
   fs.writeFileSync(file, bytes);
 ' "$OUT" "$fmas"
-if grep -q 'global\.[gs]et' <<<"$code"; then
-  echo "build.sh: $OUT uses the stack (global.get/set); keep every buffer in the caller's memory" >&2
-  exit 1
-fi
-if grep -qw DATA <<<"$sections"; then
-  echo "build.sh: $OUT has static data, which would overwrite the imported memory; keep every buffer in the caller's memory" >&2
-  exit 1
-fi
+../../../bin/check-wasm-memory.sh "$OUT"

@@ -10,6 +10,7 @@
  *   shadow on the ground (its bounding box projected from the light), in the
  *   ground's own x, y coordinates.
  */
+import type { RayKernels } from './kernels.ts';
 import { boundingRadius, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_PLANE, type Scene } from './scene.ts';
 
 /** Layout of the camera buffer: eye, right, up, back (3 each), tan of the half field of view across x, then y. */
@@ -32,17 +33,18 @@ export class Culling {
   /** A screen rectangle being grown (column start, end, row start, end). */
   private readonly bounds = new Float64Array(4);
 
-  constructor(scene: Scene) {
+  /** Its radii and shadow footprints live in `kernels`' memory (the ray kernels read them). */
+  constructor(scene: Scene, kernels: RayKernels) {
     this.scene = scene;
     const n = scene.count;
     this.n = n;
-    this.radius = new Float64Array(n);
+    this.radius = kernels.floats(n, 'radius');
     this.columnRange = new Int32Array(2 * n);
     this.rowRange = new Int32Array(2 * n);
     // Empty (start > end) unless a ground mirrors the objects: `prepare` writes them only then.
     this.mirrorColumnRange = Int32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? 1 : 0));
     this.mirrorRowRange = Int32Array.from(this.mirrorColumnRange);
-    this.footprint = new Float64Array(4 * n * scene.lights.length);
+    this.footprint = kernels.floats(4 * n * scene.lights.length, 'footprint');
     let ground = -1;
     for (let k = 0; k < n && ground < 0; k++) if (scene.type[k] === GEOM_PLANE && scene.reflectance[k] > 0) ground = k;
     for (let k = 0; k < n && ground < 0; k++) if (scene.type[k] === GEOM_PLANE && scene.textureId[k] >= 0) ground = k;

@@ -17,7 +17,10 @@
  * search, and the ground under a moving camera is shaded by a shorter way
  * (shading.ts); both give the same colours.
  *
- * Hot paths pass numbers through Float64Arrays, not arguments (see intersect.ts).
+ * Hot paths pass numbers through Float64Arrays, not arguments: V8 boxes every
+ * double argument and return value of a call it does not inline. The geometry
+ * (intersections, the nearest object along a ray) runs as WebAssembly
+ * (kernels.ts).
  */
 import { Lighting } from './lighting.ts';
 import { SecondaryRays } from './secondary.ts';
@@ -26,7 +29,8 @@ import { CAMERA_LENGTH, Culling } from './culling.ts';
 import { GEOM_PLANE, type Scene } from './scene.ts';
 import { PixelCache, PlaneCache } from './pixels.ts';
 import { DirtyPixels } from './reuse.ts';
-import { TileLists } from './tiles.ts';
+import { RayKernels } from './kernels.ts';
+import { TileLists, tileLayout } from './tiles.ts';
 import { Visibility } from './visibility.ts';
 import { skyColor, type Sky } from './sky.ts';
 import type { PlaneTexture } from './texture.ts';
@@ -65,8 +69,10 @@ export class RayCaster {
   // Camera: layout in culling.ts.
   private readonly camera = new Float64Array(CAMERA_LENGTH);
   private cellsPerFace = 1;
-  private readonly hit = new Float64Array(HIT_LENGTH);
-  private readonly sample = new Float64Array(3);
+  /** The surface point being shaded (layout in shading.ts) and the image point (pixels) of the ray traced, in the kernels' memory. */
+  private readonly hit: Float64Array;
+  private readonly sample: Float64Array;
+  private readonly kernels: RayKernels;
   /** The traced colour: the shader's output buffer, also written for sky and background. */
   private readonly colour: Float64Array;
   private readonly local: Float64Array;
@@ -105,9 +111,13 @@ export class RayCaster {
     this.width = width;
     this.height = height;
     this.n = scene.count;
-    this.culling = new Culling(scene);
-    this.tiles = new TileLists(scene, this.culling, width, height);
-    this.visibility = new Visibility(scene, this.culling, this.tiles, this.hit, this.sample);
+    const { columns, rows } = tileLayout(width, height);
+    this.kernels = new RayKernels(scene, columns * rows);
+    this.hit = this.kernels.floats(HIT_LENGTH, 'hit');
+    this.sample = this.kernels.floats(3, 'sample');
+    this.culling = new Culling(scene, this.kernels);
+    this.tiles = new TileLists(scene, this.culling, width, height, this.kernels);
+    this.visibility = new Visibility(scene, this.kernels);
     this.ids = new Int16Array(width * height);
     this.isBody = new Uint8Array(this.n + 1);
     for (let k = 0; k < this.n; k++) this.isBody[k + 1] = scene.type[k] === GEOM_PLANE ? 0 : 1;
@@ -116,7 +126,7 @@ export class RayCaster {
     this.centreOnBackground = new Uint8Array(width * height);
     this.outputOnBackground = new Uint8Array(width * height);
     this.lighting = new Lighting(scene);
-    this.secondary = new SecondaryRays(scene, this.culling, this.tiles, this.hit, this.sample);
+    this.secondary = new SecondaryRays(scene, this.culling, this.tiles, this.hit, this.kernels);
     this.shader = new Shader(scene, this.lighting, this.hit, this.camera, this.secondary, overrides);
     this.secondary.shader = this.shader;
     this.local = this.shader.local;
@@ -127,6 +137,7 @@ export class RayCaster {
     this.secondary.mirrorMask = this.dirty.mirrorMask;
     this.secondary.shadowMask = this.dirty.shadowMask;
     this.overrides = overrides;
+    this.kernels.checkComplete();
   }
 
   setOverrides(overrides: SurfaceOverrides): void {
@@ -137,6 +148,7 @@ export class RayCaster {
   /** Renders the scene's current state (after `scene.update`) into `out` (H*W*3 bytes). */
   render(pose: CameraPose, out: Uint8Array): void {
     this.setCamera(pose);
+    this.kernels.copyScene(this.scene);
     this.visibility.prepare(this.camera);
     this.culling.prepare(this.camera, this.width, this.height);
     this.tiles.build(this.camera);

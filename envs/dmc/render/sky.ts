@@ -154,7 +154,7 @@ function hash(value: number): number {
 /**
  * Samples the sky along the unit direction direction[at..at+2]. `cellsPerFace` is
  * the resolution of the mark grid (about one output pixel per cell). Writes RGB
- * in [0, 1] to out[0..2]. (Numbers pass in arrays: see intersect.ts on boxing.)
+ * in [0, 1] to out[0..2]. (Numbers pass in arrays: see raycaster.ts on boxing.)
  */
 export function skyColor(sky: Sky, direction: Float64Array, at: number, cellsPerFace: number, out: Float64Array): void {
   const x = direction[at];

@@ -20,6 +20,7 @@
  * without tiles.
  */
 import type { Culling } from './culling.ts';
+import type { RayKernels } from './kernels.ts';
 import { boundingRadius, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_PLANE, type Scene } from './scene.ts';
 
 /**
@@ -29,6 +30,13 @@ import { boundingRadius, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_PLANE, type Scene } f
  */
 const MIN_TILE_SHIFT = 2;
 const MAX_TILES_ACROSS = 64;
+
+/** Tiles of 2^shift pixels across an image, and how many across and down. */
+export function tileLayout(width: number, height: number): { shift: number; columns: number; rows: number } {
+  let shift = MIN_TILE_SHIFT;
+  while (Math.max(width, height) > MAX_TILES_ACROSS << shift) shift++;
+  return { shift, columns: Math.ceil(width / (1 << shift)), rows: Math.ceil(height / (1 << shift)) };
+}
 
 export class TileLists {
   /** Tiles across and down, each `tileSize` (2^`shift`) pixels square. */
@@ -64,46 +72,24 @@ export class TileLists {
     private readonly culling: Culling,
     private readonly width: number,
     private readonly height: number,
+    /** The lists and capsules live in its memory (the ray kernels read them). */
+    kernels: RayKernels,
   ) {
     this.n = scene.count;
-    let shift = MIN_TILE_SHIFT;
-    while (Math.max(width, height) > MAX_TILES_ACROSS << shift) shift++;
+    const { shift, columns, rows } = tileLayout(width, height);
     this.shift = shift;
     this.tileSize = 1 << shift;
     this.tileReach = (this.tileSize / 2) * Math.SQRT2 + 1;
-    this.columns = Math.ceil(width / this.tileSize);
-    this.rows = Math.ceil(height / this.tileSize);
+    this.columns = columns;
+    this.rows = rows;
     const tiles = this.columns * this.rows;
-    this.direct = new Int32Array(tiles * this.n);
-    this.directCount = new Int32Array(tiles);
-    this.mirrored = new Int32Array(tiles * this.n);
-    this.mirroredCount = new Int32Array(tiles);
+    this.direct = kernels.ints(tiles * this.n, 'direct');
+    this.directCount = kernels.ints(tiles, 'directCount');
+    this.mirrored = kernels.ints(tiles * this.n, 'mirrored');
+    this.mirroredCount = kernels.ints(tiles, 'mirroredCount');
     this.planesOnly = new Uint8Array(tiles);
-    this.capsule = new Float64Array(5 * this.n);
-    this.mirroredCapsule = new Float64Array(5 * this.n);
-  }
-
-  /**
-   * Whether the screen capsule of object k (mirrored, or not) can hold image
-   * point (x, y) (pixel c's centre at c + 0.5, as samples are given). False
-   * means no ray through that point meets the object.
-   */
-  reaches(capsule: Float64Array, k: number, x: number, y: number): boolean {
-    const at = 5 * k;
-    const reach = capsule[at + 4];
-    if (reach === Infinity) return true;
-    const x0 = capsule[at];
-    const y0 = capsule[at + 1];
-    const ex = capsule[at + 2] - x0;
-    const ey = capsule[at + 3] - y0;
-    const px = x - 0.5 - x0;
-    const py = y - 0.5 - y0;
-    const length2 = ex * ex + ey * ey;
-    let along = length2 > 0 ? (px * ex + py * ey) / length2 : 0;
-    along = along < 0 ? 0 : along > 1 ? 1 : along;
-    const dx = px - along * ex;
-    const dy = py - along * ey;
-    return dx * dx + dy * dy <= reach * reach;
+    this.capsule = kernels.floats(5 * this.n, 'capsule');
+    this.mirroredCapsule = kernels.floats(5 * this.n, 'mirroredCapsule');
   }
 
   /** The tile holding pixel (column, row). */

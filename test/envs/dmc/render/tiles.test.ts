@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../../../common/random.ts';
 import { CAMERA_LENGTH, Culling } from '../../../../envs/dmc/render/culling.ts';
-import { intersect, RAY_LENGTH } from '../../../../envs/dmc/render/intersect.ts';
+import { RayKernels } from '../../../../envs/dmc/render/kernels.ts';
 import { GEOM_PLANE, Scene } from '../../../../envs/dmc/render/scene.ts';
-import { TileLists } from '../../../../envs/dmc/render/tiles.ts';
+import { TileLists, tileLayout } from '../../../../envs/dmc/render/tiles.ts';
 import { loadDmcEnv } from '../../../../envs/dmc/suite.ts';
 
 const SIZE = 48;
@@ -30,8 +30,8 @@ function cameraBuffer(scene: Scene): Float64Array {
 }
 
 /** Distance along the world ray (origin o, direction d) to object k, or Infinity. */
-function distanceTo(scene: Scene, k: number, o: number[], d: number[]): number {
-  const ray = new Float64Array(RAY_LENGTH);
+function distanceTo(kernels: RayKernels, scene: Scene, k: number, o: number[], d: number[]): number {
+  const ray = new Float64Array(11);
   const r = 9 * k;
   const rot = scene.rotation;
   const w = [0, 1, 2].map((i) => o[i] - scene.position[3 * k + i]);
@@ -42,7 +42,7 @@ function distanceTo(scene: Scene, k: number, o: number[], d: number[]): number {
   }
   ray[6] = 1e-6;
   ray[7] = Infinity;
-  return intersect(scene.type[k], ray) === 1 ? ray[11] : Infinity;
+  return kernels.intersect(scene.type[k], ray);
 }
 
 describe('tile lists', () => {
@@ -52,8 +52,11 @@ describe('tile lists', () => {
       try {
         const rng = Random.derive(4, `tiles/${task}`);
         const scene = new Scene(env.physics.model);
-        const culling = new Culling(scene);
-        const tiles = new TileLists(scene, culling, SIZE, SIZE);
+        const { columns, rows } = tileLayout(SIZE, SIZE);
+        const kernels = new RayKernels(scene, columns * rows);
+        const culling = new Culling(scene, kernels);
+        const tiles = new TileLists(scene, culling, SIZE, SIZE, kernels);
+        const reaches = (capsules: Float64Array, k: number, x: number, y: number) => kernels.reaches(capsules, k, x, y);
         expect(culling.ground).toBeGreaterThanOrEqual(0);
         let direct = 0;
         let mirrored = 0;
@@ -77,15 +80,15 @@ describe('tile lists', () => {
             const mirrorListed = Array.from(tiles.mirrored.subarray(tile * scene.count, tile * scene.count + tiles.mirroredCount[tile]));
             for (let k = 0; k < scene.count; k++) {
               if (scene.type[k] === GEOM_PLANE || scene.rgba[4 * k + 3] === 0) continue;
-              if (distanceTo(scene, k, eye, d) < Infinity) {
+              if (distanceTo(kernels, scene, k, eye, d) < Infinity) {
                 direct++;
                 expect(listed).toContain(k);
-                expect(tiles.reaches(tiles.capsule, k, x, y)).toBe(true);
-              } else if (!listed.includes(k) || !tiles.reaches(tiles.capsule, k, x, y)) skipped++;
+                expect(reaches(tiles.capsule, k, x, y)).toBe(true);
+              } else if (!listed.includes(k) || !reaches(tiles.capsule, k, x, y)) skipped++;
             }
             // The mirror ray off the ground, where the ray meets the ground from above.
             const g = culling.ground;
-            const t = distanceTo(scene, g, eye, d);
+            const t = distanceTo(kernels, scene, g, eye, d);
             if (t === Infinity) continue;
             const point = eye.map((value, i) => value + t * d[i]);
             const normal = [scene.rotation[9 * g + 2], scene.rotation[9 * g + 5], scene.rotation[9 * g + 8]];
@@ -93,10 +96,10 @@ describe('tile lists', () => {
             const reflected = d.map((value, i) => value - dot * normal[i]);
             for (let k = 0; k < scene.count; k++) {
               if (scene.type[k] === GEOM_PLANE || scene.rgba[4 * k + 3] === 0) continue;
-              if (distanceTo(scene, k, point, reflected) === Infinity) continue;
+              if (distanceTo(kernels, scene, k, point, reflected) === Infinity) continue;
               mirrored++;
               expect(mirrorListed).toContain(k);
-              expect(tiles.reaches(tiles.mirroredCapsule, k, x, y)).toBe(true);
+              expect(reaches(tiles.mirroredCapsule, k, x, y)).toBe(true);
             }
           }
         }
