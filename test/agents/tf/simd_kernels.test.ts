@@ -7,9 +7,7 @@
  * that are not multiples of 4; batch 1 and 7.
  */
 import * as tf from '@tensorflow/tfjs';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -22,6 +20,7 @@ import { WasmConvMath, type KernelFunction } from '../../../agents/tf/wasm_conv.
 import { wasmBinaryFolder, withSharedMemory } from '../../../agents/tf/wasm_loader.ts';
 import { RELU_BIAS_GRADIENT } from '../../../agents/tf/wasm_kernels.ts';
 import { relativeError } from '../fixtures.ts';
+import { itIsWhatBuildShMakes } from '../../wasm_build.ts';
 
 type Padding = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -199,18 +198,7 @@ describe('the fused Adam step', () => {
 });
 
 describe('kernels.wasm', () => {
-  const folder = fileURLToPath(new URL('../../../agents/tf/simd/', import.meta.url));
-  const clang = spawnSync('clang-14', ['--version']).status === 0 && spawnSync('llvm-objdump-14', ['--version']).status === 0;
-  it.skipIf(!clang)('is what build.sh makes of its C sources (runs where clang-14 and lld-14 are installed)', () => {
-    const directory = mkdtempSync(join(tmpdir(), 'rad-simd-convs-'));
-    try {
-      const built = join(directory, 'kernels.wasm');
-      execFileSync(join(folder, 'build.sh'), [built], { stdio: 'pipe' });
-      expect(Buffer.compare(readFileSync(built), readFileSync(join(folder, 'kernels.wasm')))).toBe(0);
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
-  });
+  itIsWhatBuildShMakes(fileURLToPath(new URL('../../../agents/tf/simd/', import.meta.url)), 'kernels.wasm');
 });
 
 describe('recording kernel calls for a worker thread', () => {

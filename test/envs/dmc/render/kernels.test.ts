@@ -1,12 +1,15 @@
 /**
  * The ray kernels (envs/dmc/render/kernels.ts, kernels/rays.c): each shape's
  * intersection against distances worked out by hand, the screen capsule test,
- * and the kernels' memory holding every image size the renderer takes.
+ * the kernels' memory holding every image size the renderer takes, and the
+ * committed rays.wasm being what kernels/build.sh makes of rays.c.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RayKernels } from '../../../../envs/dmc/render/kernels.ts';
 import { createRenderer } from '../../../../envs/dmc/render/renderer.ts';
 import { GEOM_BOX, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_ELLIPSOID, GEOM_PLANE, GEOM_SPHERE, Scene } from '../../../../envs/dmc/render/scene.ts';
+import { itIsWhatBuildShMakes } from '../../../wasm_build.ts';
 import { loadXml, type LoadedModel } from './scenes.ts';
 
 const SCENE = `<mujoco>
@@ -76,4 +79,8 @@ describe('ray kernels', () => {
       expect(frame.shape).toEqual([height, width, 3]);
     }
   });
+});
+
+describe('rays.wasm', () => {
+  itIsWhatBuildShMakes(fileURLToPath(new URL('../../../../envs/dmc/render/kernels/', import.meta.url)), 'rays.wasm');
 });
