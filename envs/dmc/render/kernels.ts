@@ -23,6 +23,7 @@ interface RayExports {
   first_plane_hit(frame: number, skip: number, found: number): number;
   intersect_ray(type: number, ray: number): number;
   reaches_point(capsule: number, k: number, x: number, y: number): number;
+  finish_pixels(frame: number, background: number, antialias: number): number;
 }
 
 /** The fields of rays.c's `struct Frame`, in order: one 32-bit slot each (a count or an address). */
@@ -31,6 +32,7 @@ const FRAME_FIELDS = [
   'localOrigin', 'centreOffset', 'centreDistance2', 'direct', 'directCount', 'capsule',
   'mirrored', 'mirroredCount', 'mirroredCapsule', 'footprint',
   'direction', 'sample', 'distance', 'hit', 'probe', 'ray',
+  'width', 'height', 'refresh', 'outputOnBackground', 'centreOnBackground', 'centre', 'bytes', 'ids', 'isBody', 'edges',
 ] as const;
 export type FrameField = (typeof FRAME_FIELDS)[number];
 
@@ -56,21 +58,26 @@ export class RayKernels {
   /** The scene's per-object arrays, as copied in by `copyScene`. */
   private readonly scene: Record<'size' | 'position' | 'rotation' | 'rgba', Float64Array>;
 
-  /** Kernels for a ray caster over `scene` with `tiles` tiles and the scene's lights. */
-  constructor(scene: Scene, tiles: number) {
+  /** Kernels for a ray caster over `scene` drawing `width` x `height` pixels in `tiles` tiles. */
+  constructor(scene: Scene, tiles: number, width: number, height: number) {
     compiled ??= new WebAssembly.Module(readFileSync(new URL('./kernels/rays.wasm', import.meta.url)));
     const n = scene.count;
     // Every allocation below and in the ray caster's parts (culling.ts, tiles.ts, visibility.ts,
     // secondary.ts, raycaster.ts), each rounded up to ALIGN bytes.
     const doubles = 19 * n + (1 + 4 * scene.lights.length) * n + 2 * 5 * n + 7 * n + 3 + 1 + 9 + 3 + 11 + 15;
     const ints = 2 * n + scene.planes.length + 2 * tiles * n + 2 * tiles + FRAME_FIELDS.length;
-    const bytes = 8 * doubles + 4 * ints + 32 * ALIGN;
+    // Per pixel: refresh, output and centre on the background (1 byte each), centre colour (3 floats),
+    // output bytes (3), id (2 bytes), edge list (4 bytes); per object id + 1, isBody.
+    const pixels = width * height;
+    const bytes = 8 * doubles + 4 * ints + 24 * pixels + (n + 1) + 48 * ALIGN;
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
     this.exports = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as RayExports;
     this.top = 0;
     this.frame = this.allocate(4 * FRAME_FIELDS.length);
     this.slots = new Int32Array(this.memory.buffer, this.frame, FRAME_FIELDS.length);
     this.setCount('n', n);
+    this.setCount('width', width);
+    this.setCount('height', height);
     this.ints(n, 'type').set(scene.type);
     this.ints(scene.planes.length, 'planes').set(scene.planes);
     this.setCount('planeCount', scene.planes.length);
@@ -98,6 +105,24 @@ export class RayKernels {
   floats(length: number, field?: FrameField): Float64Array {
     const at = this.allocate(8 * length, field);
     return new Float64Array(this.memory.buffer, at, length);
+  }
+
+  /** A Float32Array of `length` in the kernels' memory, its address in frame field `field` when given. */
+  singles(length: number, field?: FrameField): Float32Array {
+    const at = this.allocate(4 * length, field);
+    return new Float32Array(this.memory.buffer, at, length);
+  }
+
+  /** An Int16Array of `length` in the kernels' memory, its address in frame field `field` when given. */
+  shorts(length: number, field?: FrameField): Int16Array {
+    const at = this.allocate(2 * length, field);
+    return new Int16Array(this.memory.buffer, at, length);
+  }
+
+  /** A Uint8Array of `length` in the kernels' memory, its address in frame field `field` when given. */
+  bytes(length: number, field?: FrameField): Uint8Array {
+    const at = this.allocate(length, field);
+    return new Uint8Array(this.memory.buffer, at, length);
   }
 
   /** An Int32Array of `length` in the kernels' memory, its address in frame field `field` when given. */

@@ -92,6 +92,8 @@ export class RayCaster {
    */
   private readonly centreOnBackground: Uint8Array;
   private readonly outputOnBackground: Uint8Array;
+  /** The pixels at edges the last pixel pass found (kernels.ts `finish_pixels`). */
+  private readonly edges: Int32Array;
   /** Set when the sample being traced took its colour from the background image. */
   private sawBackground = false;
   private overrides: SurfaceOverrides;
@@ -112,19 +114,20 @@ export class RayCaster {
     this.height = height;
     this.n = scene.count;
     const { columns, rows } = tileLayout(width, height);
-    this.kernels = new RayKernels(scene, columns * rows);
+    this.kernels = new RayKernels(scene, columns * rows, width, height);
     this.hit = this.kernels.floats(HIT_LENGTH, 'hit');
     this.sample = this.kernels.floats(3, 'sample');
     this.culling = new Culling(scene, this.kernels);
     this.tiles = new TileLists(scene, this.culling, width, height, this.kernels);
     this.visibility = new Visibility(scene, this.kernels);
-    this.ids = new Int16Array(width * height);
-    this.isBody = new Uint8Array(this.n + 1);
+    this.ids = this.kernels.shorts(width * height, 'ids');
+    this.isBody = this.kernels.bytes(this.n + 1, 'isBody');
     for (let k = 0; k < this.n; k++) this.isBody[k + 1] = scene.type[k] === GEOM_PLANE ? 0 : 1;
-    this.bytes = new Uint8Array(width * height * 3);
-    this.centre = new Float32Array(width * height * 3);
-    this.centreOnBackground = new Uint8Array(width * height);
-    this.outputOnBackground = new Uint8Array(width * height);
+    this.bytes = this.kernels.bytes(width * height * 3, 'bytes');
+    this.centre = this.kernels.singles(width * height * 3, 'centre');
+    this.centreOnBackground = this.kernels.bytes(width * height, 'centreOnBackground');
+    this.outputOnBackground = this.kernels.bytes(width * height, 'outputOnBackground');
+    this.edges = this.kernels.ints(width * height, 'edges');
     this.lighting = new Lighting(scene);
     this.secondary = new SecondaryRays(scene, this.culling, this.tiles, this.hit, this.kernels);
     this.shader = new Shader(scene, this.lighting, this.hit, this.camera, this.secondary, overrides);
@@ -133,7 +136,7 @@ export class RayCaster {
     this.colour = this.shader.colour;
     this.pixels = new PixelCache(width, height, EDGE_SAMPLES);
     this.planes = new PlaneCache(scene, this.pixels.slots);
-    this.dirty = new DirtyPixels(scene, this.culling, width, height);
+    this.dirty = new DirtyPixels(scene, this.culling, width, height, this.kernels);
     this.secondary.mirrorMask = this.dirty.mirrorMask;
     this.secondary.shadowMask = this.dirty.shadowMask;
     this.overrides = overrides;
@@ -243,31 +246,19 @@ export class RayCaster {
    * antialiasing, where a neighbour sees another object and one of the two is a
    * body (not a plane or the sky), 4 more samples averaged in. The horizon and
    * plane borders are left as they are: they cost many samples and show little.
+   * The pass over every pixel runs in the kernels (rays.c `finish_pixels`),
+   * which list the edges; refining one reads only centres, so they are refined
+   * after it, in its order.
    */
   private refineEdges(): void {
-    const { width, height, ids, isBody, bytes, centre, centreOnBackground, outputOnBackground } = this;
-    const { refresh } = this.dirty;
     // Pixels showing the background change with it every frame, kept or not.
-    const background = this.overrides.background !== null;
-    for (let row = 0; row < height; row++) {
-      for (let column = 0; column < width; column++) {
-        const pixel = row * width + column;
-        if (refresh[pixel] === 0 && !(background && outputOnBackground[pixel] === 1)) continue;
-        outputOnBackground[pixel] = centreOnBackground[pixel];
-        bytes[3 * pixel] = toByte(centre[3 * pixel]);
-        bytes[3 * pixel + 1] = toByte(centre[3 * pixel + 1]);
-        bytes[3 * pixel + 2] = toByte(centre[3 * pixel + 2]);
-        if (!this.antialias) continue;
-        const id = ids[pixel];
-        const body = isBody[id + 1];
-        let edge = false;
-        if (column > 0 && ids[pixel - 1] !== id && (body | isBody[ids[pixel - 1] + 1]) === 1) edge = true;
-        else if (column < width - 1 && ids[pixel + 1] !== id && (body | isBody[ids[pixel + 1] + 1]) === 1) edge = true;
-        else if (row > 0 && ids[pixel - width] !== id && (body | isBody[ids[pixel - width] + 1]) === 1) edge = true;
-        else if (row < height - 1 && ids[pixel + width] !== id && (body | isBody[ids[pixel + width] + 1]) === 1) edge = true;
-        if (!edge) continue;
-        this.refinePixel(row, column);
-      }
+    const background = this.overrides.background !== null ? 1 : 0;
+    const count = this.kernels.exports.finish_pixels(this.kernels.frame, background, this.antialias ? 1 : 0);
+    const { edges, width } = this;
+    for (let i = 0; i < count; i++) {
+      const pixel = edges[i];
+      const row = (pixel / width) | 0;
+      this.refinePixel(row, pixel - row * width);
     }
   }
 
@@ -472,7 +463,7 @@ export class RayCaster {
   }
 }
 
-/** A colour channel in [0, 1] to a byte, rounded to nearest. */
+/** A colour channel in [0, 1] to a byte, rounded to nearest (as rays.c `to_byte` does for the other pixels). */
 function toByte(value: number): number {
   return value <= 0 ? 0 : value >= 1 ? 255 : (value * 255 + 0.5) | 0;
 }

@@ -16,6 +16,7 @@
  * recolours the kept pixels that show it.
  */
 import { coverPoint, type Culling } from './culling.ts';
+import type { RayKernels } from './kernels.ts';
 import type { Scene } from './scene.ts';
 
 /** Per object state that its pixels depend on: size (3), position (3), rotation (9), rgba (4). */
@@ -53,12 +54,14 @@ export class DirtyPixels {
     private readonly culling: Culling,
     private readonly width: number,
     private readonly height: number,
+    /** `refresh` lives in its memory (the kernels' pixel pass reads it). */
+    kernels: RayKernels,
   ) {
     this.n = scene.count;
     this.walls = Int32Array.from(scene.planes.filter((k) => k !== culling.ground));
     this.supported = this.walls.every((k) => scene.reflectance[k] === 0);
     this.trace = new Uint8Array(width * height).fill(1);
-    this.refresh = new Uint8Array(width * height).fill(1);
+    this.refresh = kernels.bytes(width * height, 'refresh').fill(1);
     this.rows = new Uint8Array(height).fill(1);
     this.across = new Uint8Array(width * height);
     this.mirrorMask = new Uint8Array(width * height);

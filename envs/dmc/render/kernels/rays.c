@@ -56,6 +56,19 @@ struct Frame {
   double *hit;
   double *probe;
   double *ray;
+  /* The image (raycaster.ts): size; per pixel whether to make its output again (reuse.ts), whether its
+     centre and its output show the background image, its centre colour, output bytes and object id;
+     per object id + 1, whether it is a body; and where the edge pixels found go. */
+  int width;
+  int height;
+  const unsigned char *refresh;
+  unsigned char *outputOnBackground;
+  const unsigned char *centreOnBackground;
+  const float *centre;
+  unsigned char *bytes;
+  const short *ids;
+  const unsigned char *isBody;
+  int *edges;
 };
 
 static int sphere(double *ray, double r, double cz, int ellipsoid) {
@@ -399,4 +412,42 @@ int intersect_ray(int type, double *ray) {
 /* `reaches` on its own, for tests: whether image point (x, y) lies within object k's screen capsule. */
 int reaches_point(const double *capsule, int k, double x, double y) {
   return reaches(capsule, k, x, y);
+}
+
+/* A colour channel in [0, 1] to a byte, rounded to nearest. */
+static int to_byte(double value) {
+  return value <= 0 ? 0 : value >= 1 ? 255 : (int)(value * 255 + 0.5);
+}
+
+/*
+ * raycaster.ts refineEdges, all but the extra samples: each pixel to refresh (and,
+ * with a background image, each showing it) takes its centre's colour; with
+ * `antialias`, those where a neighbour sees another object and one of the two is
+ * a body are listed in `edges`, in row order, for the caller to refine. Returns
+ * how many were listed.
+ */
+int finish_pixels(const struct Frame *f, int background, int antialias) {
+  int width = f->width, height = f->height, count = 0;
+  const short *ids = f->ids;
+  const unsigned char *isBody = f->isBody;
+  for (int row = 0; row < height; row++) {
+    for (int column = 0; column < width; column++) {
+      int pixel = row * width + column;
+      if (f->refresh[pixel] == 0 && !(background && f->outputOnBackground[pixel] == 1)) continue;
+      f->outputOnBackground[pixel] = f->centreOnBackground[pixel];
+      f->bytes[3 * pixel] = to_byte(f->centre[3 * pixel]);
+      f->bytes[3 * pixel + 1] = to_byte(f->centre[3 * pixel + 1]);
+      f->bytes[3 * pixel + 2] = to_byte(f->centre[3 * pixel + 2]);
+      if (!antialias) continue;
+      int id = ids[pixel];
+      int body = isBody[id + 1];
+      int edge = 0;
+      if (column > 0 && ids[pixel - 1] != id && (body | isBody[ids[pixel - 1] + 1]) == 1) edge = 1;
+      else if (column < width - 1 && ids[pixel + 1] != id && (body | isBody[ids[pixel + 1] + 1]) == 1) edge = 1;
+      else if (row > 0 && ids[pixel - width] != id && (body | isBody[ids[pixel - width] + 1]) == 1) edge = 1;
+      else if (row < height - 1 && ids[pixel + width] != id && (body | isBody[ids[pixel + width] + 1]) == 1) edge = 1;
+      if (edge) f->edges[count++] = pixel;
+    }
+  }
+  return count;
 }
