@@ -18,12 +18,12 @@ import type { Scene } from './scene.ts';
 
 interface RayExports {
   nearest_object(frame: number, tile: number): number;
-  plane_hit(frame: number, tile: number): number;
   first_hit(frame: number, skip: number, mode: number, tile: number, light: number, u: number, v: number, solids: number, solidCount: number): number;
   first_plane_hit(frame: number, skip: number, found: number): number;
   intersect_ray(type: number, ray: number): number;
   reaches_point(capsule: number, k: number, x: number, y: number): number;
   finish_pixels(frame: number, background: number, antialias: number): number;
+  sky_pass(frame: number, background: number, planeCacheLength: number): number;
 }
 
 /** The fields of rays.c's `struct Frame`, in order: one 32-bit slot each (a count or an address). */
@@ -33,6 +33,8 @@ const FRAME_FIELDS = [
   'mirrored', 'mirroredCount', 'mirroredCapsule', 'footprint',
   'direction', 'sample', 'distance', 'hit', 'probe', 'ray',
   'width', 'height', 'refresh', 'outputOnBackground', 'centreOnBackground', 'centre', 'bytes', 'ids', 'isBody', 'edges',
+  'tileShift', 'tileColumns', 'planesOnly', 'trace', 'rows', 'slotsPerPixel', 'directions', 'sky', 'skyKnown', 'planeCache',
+  'work', 'workPlane', 'workDistance',
 ] as const;
 export type FrameField = (typeof FRAME_FIELDS)[number];
 
@@ -58,18 +60,20 @@ export class RayKernels {
   /** The scene's per-object arrays, as copied in by `copyScene`. */
   private readonly scene: Record<'size' | 'position' | 'rotation' | 'rgba', Float64Array>;
 
-  /** Kernels for a ray caster over `scene` drawing `width` x `height` pixels in `tiles` tiles. */
-  constructor(scene: Scene, tiles: number, width: number, height: number) {
+  /** Kernels for a ray caster over `scene` drawing `width` x `height` pixels in `tiles` tiles, with `slotsPerPixel` cached samples a pixel (pixels.ts). */
+  constructor(scene: Scene, tiles: number, width: number, height: number, slotsPerPixel: number) {
     compiled ??= new WebAssembly.Module(readFileSync(new URL('./kernels/rays.wasm', import.meta.url)));
     const n = scene.count;
     // Every allocation below and in the ray caster's parts (culling.ts, tiles.ts, visibility.ts,
     // secondary.ts, raycaster.ts), each rounded up to ALIGN bytes.
     const doubles = 19 * n + (1 + 4 * scene.lights.length) * n + 2 * 5 * n + 7 * n + 3 + 1 + 9 + 3 + 11 + 15;
     const ints = 2 * n + scene.planes.length + 2 * tiles * n + 2 * tiles + FRAME_FIELDS.length;
-    // Per pixel: refresh, output and centre on the background (1 byte each), centre colour (3 floats),
-    // output bytes (3), id (2 bytes), edge list (4 bytes); per object id + 1, isBody.
+    // Per pixel: refresh, trace, output and centre on the background (1 byte each), centre colour
+    // (3 floats), output bytes (3), id (2 bytes), edge and work lists (4 + 4 + 4 + 8 bytes); per object
+    // id + 1, isBody; per row, rows; per tile, planesOnly; per sample slot: direction (3 doubles), sky
+    // (3 floats), skyKnown (1 byte), planeCache (2 bytes).
     const pixels = width * height;
-    const bytes = 8 * doubles + 4 * ints + 24 * pixels + (n + 1) + 48 * ALIGN;
+    const bytes = 8 * doubles + 4 * ints + 41 * pixels + (n + 1) + height + tiles + 39 * pixels * slotsPerPixel + 64 * ALIGN;
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
     this.exports = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as RayExports;
     this.top = 0;
@@ -78,6 +82,7 @@ export class RayKernels {
     this.setCount('n', n);
     this.setCount('width', width);
     this.setCount('height', height);
+    this.setCount('slotsPerPixel', slotsPerPixel);
     this.ints(n, 'type').set(scene.type);
     this.ints(scene.planes.length, 'planes').set(scene.planes);
     this.setCount('planeCount', scene.planes.length);
@@ -151,7 +156,8 @@ export class RayKernels {
     if (missing.length > 0) throw new Error(`RayKernels: frame fields never set: ${missing.join(', ')}`);
   }
 
-  private setCount(field: FrameField, value: number): void {
+  /** Sets a frame field that holds a count, not an address. */
+  setCount(field: FrameField, value: number): void {
     this.slots[FRAME_FIELDS.indexOf(field)] = value;
     this.filled.add(field);
   }

@@ -11,9 +11,15 @@
  * 128x128) also the 4 extra samples that edges take, so that the static edges of
  * a fixed camera (the horizon, rails) cost nothing.
  */
+import type { RayKernels } from './kernels.ts';
 import type { SurfaceOverrides } from './raycaster.ts';
 import type { Scene } from './scene.ts';
 import type { Sky } from './sky.ts';
+
+/** Cached sample slots per pixel: the centre, and for small images (up to 128x128) the `edgeSamples` extra samples too. */
+export function slotsPerPixel(width: number, height: number, edgeSamples: number): number {
+  return width * height <= 128 * 128 ? 1 + edgeSamples : 1;
+}
 
 export class PixelCache {
   /** Unit direction through each sample slot, 3 per slot. */
@@ -33,12 +39,14 @@ export class PixelCache {
     private readonly height: number,
     /** Offsets (x, y pairs, in pixels) of the extra edge samples from the pixel centre. */
     private readonly offsets: Float64Array,
+    /** The caches live in its memory (the kernels' centre pass reads them). */
+    kernels: RayKernels,
   ) {
-    this.perPixel = width * height <= 128 * 128 ? 1 + offsets.length / 2 : 1;
+    this.perPixel = slotsPerPixel(width, height, offsets.length / 2);
     this.slots = width * height * this.perPixel;
-    this.directions = new Float64Array(this.slots * 3);
-    this.sky = new Float32Array(this.slots * 3);
-    this.skyKnown = new Uint8Array(this.slots);
+    this.directions = kernels.floats(this.slots * 3, 'directions');
+    this.sky = kernels.singles(this.slots * 3, 'sky');
+    this.skyKnown = kernels.bytes(this.slots, 'skyKnown');
   }
 
   /** The slot of sample s (0: centre, 1..: edge samples) of a pixel, or -1 when not cached. */
@@ -99,8 +107,10 @@ export class PixelCache {
 }
 
 export class PlaneCache {
-  /** The plane seen by each sample slot, or -1 when not cached (allocated once the camera holds still). */
+  /** The plane seen by each sample slot, or -1 when not cached (empty until the camera holds still). */
   object: Int16Array = new Int16Array(0);
+  /** Where `object` goes once the camera holds still, reserved in the kernels' memory (their centre pass reads it). */
+  private readonly reserved: Int16Array;
   /** Per slot: point (3), normal (3), incoming direction (3), plane x, y (2), then the colour parts. */
   private values: Float64Array = new Float64Array(0);
   private readonly slots: number;
@@ -115,7 +125,9 @@ export class PlaneCache {
   constructor(
     private readonly scene: Scene,
     slots: number,
+    kernels: RayKernels,
   ) {
+    this.reserved = kernels.shorts(slots, 'planeCache');
     this.partCount = 3 + 3 * scene.lights.length;
     this.stride = 11 + this.partCount;
     this.slots = slots;
@@ -145,7 +157,7 @@ export class PlaneCache {
     this.stable = same;
     if (same && this.object.length === 0) {
       // A camera that moves every frame (tracking cameras) never needs the memory.
-      this.object = new Int16Array(this.slots).fill(-1);
+      this.object = this.reserved.fill(-1);
       this.values = new Float64Array(this.slots * this.stride);
     }
   }

@@ -27,7 +27,7 @@ import { SecondaryRays } from './secondary.ts';
 import { HIT_DIRECTION, HIT_LENGTH, Shader } from './shading.ts';
 import { CAMERA_LENGTH, Culling } from './culling.ts';
 import { GEOM_PLANE, type Scene } from './scene.ts';
-import { PixelCache, PlaneCache } from './pixels.ts';
+import { PixelCache, PlaneCache, slotsPerPixel } from './pixels.ts';
 import { DirtyPixels } from './reuse.ts';
 import { RayKernels } from './kernels.ts';
 import { TileLists, tileLayout } from './tiles.ts';
@@ -94,6 +94,10 @@ export class RayCaster {
   private readonly outputOnBackground: Uint8Array;
   /** The pixels at edges the last pixel pass found (kernels.ts `finish_pixels`). */
   private readonly edges: Int32Array;
+  /** The pixels the centre pass left to trace here, with the plane it met (-1: none) and its distance (rays.c `sky_pass`). */
+  private readonly work: Int32Array;
+  private readonly workPlane: Int32Array;
+  private readonly workDistance: Float64Array;
   /** Set when the sample being traced took its colour from the background image. */
   private sawBackground = false;
   private overrides: SurfaceOverrides;
@@ -114,7 +118,7 @@ export class RayCaster {
     this.height = height;
     this.n = scene.count;
     const { columns, rows } = tileLayout(width, height);
-    this.kernels = new RayKernels(scene, columns * rows, width, height);
+    this.kernels = new RayKernels(scene, columns * rows, width, height, slotsPerPixel(width, height, EDGE_SAMPLES.length / 2));
     this.hit = this.kernels.floats(HIT_LENGTH, 'hit');
     this.sample = this.kernels.floats(3, 'sample');
     this.culling = new Culling(scene, this.kernels);
@@ -128,14 +132,17 @@ export class RayCaster {
     this.centreOnBackground = this.kernels.bytes(width * height, 'centreOnBackground');
     this.outputOnBackground = this.kernels.bytes(width * height, 'outputOnBackground');
     this.edges = this.kernels.ints(width * height, 'edges');
+    this.work = this.kernels.ints(width * height, 'work');
+    this.workPlane = this.kernels.ints(width * height, 'workPlane');
+    this.workDistance = this.kernels.floats(width * height, 'workDistance');
     this.lighting = new Lighting(scene);
     this.secondary = new SecondaryRays(scene, this.culling, this.tiles, this.hit, this.kernels);
     this.shader = new Shader(scene, this.lighting, this.hit, this.camera, this.secondary, overrides);
     this.secondary.shader = this.shader;
     this.local = this.shader.local;
     this.colour = this.shader.colour;
-    this.pixels = new PixelCache(width, height, EDGE_SAMPLES);
-    this.planes = new PlaneCache(scene, this.pixels.slots);
+    this.pixels = new PixelCache(width, height, EDGE_SAMPLES, this.kernels);
+    this.planes = new PlaneCache(scene, this.pixels.slots, this.kernels);
     this.dirty = new DirtyPixels(scene, this.culling, width, height, this.kernels);
     this.secondary.mirrorMask = this.dirty.mirrorMask;
     this.secondary.shadowMask = this.dirty.shadowMask;
@@ -174,57 +181,53 @@ export class RayCaster {
     return count;
   }
 
+  /**
+   * The centre sample of each pixel to trace. Most rays of tracking cameras see
+   * only the sky or the floor: where only planes are listed, the kernels find the
+   * plane hit directly and give the sky's known colour (rays.c `sky_pass`); the
+   * pixels left are traced here, those that met a plane shaded at once, the
+   * others through the general search.
+   */
   private traceCentres(): void {
-    const { width, height, ids, centre, sample, colour, tiles, pixels } = this;
-    const { trace, rows } = this.dirty;
-    const noBackground = this.overrides.background === null;
-    for (let row = 0; row < height; row++) {
-      if (rows[row] === 0) continue;
-      for (let column = 0; column < width; column++) {
-        const pixel = row * width + column;
-        if (trace[pixel] === 0) continue;
-        const tile = tiles.tile(column, row);
-        const slot = pixels.slot(pixel, 0);
-        this.pixelIndex = pixel;
-        this.visibility.tile = tile;
-        this.secondary.tile = tile;
-        this.secondary.pixel = pixel;
-        this.slot = slot;
-        sample[0] = column + 0.5;
-        sample[1] = row + 0.5;
-        // Most rays of tracking cameras see only the sky or the floor: where only
-        // planes are listed, the plane hit is found directly (and the sky's colour
-        // is known), without the general search.
-        if (tiles.planesOnly[tile] === 1 && noBackground && slot >= 0 && (slot >= this.planes.object.length || this.planes.object[slot] < 0)) {
-          const plane = this.visibility.planeHit(tile, pixels.directions, slot);
-          if (plane < 0 && pixels.skyKnown[slot] === 1) {
-            this.centreOnBackground[pixel] = 0;
-            ids[pixel] = -1;
-            centre[3 * pixel] = pixels.sky[3 * slot];
-            centre[3 * pixel + 1] = pixels.sky[3 * slot + 1];
-            centre[3 * pixel + 2] = pixels.sky[3 * slot + 2];
-            continue;
-          }
-          if (plane >= 0) {
-            this.hitObject = plane;
-            // planeHit left the ray's direction in visibility.direction.
-            this.shadeHit(plane);
-            this.centreOnBackground[pixel] = 0;
-            ids[pixel] = plane;
-            centre[3 * pixel] = colour[0];
-            centre[3 * pixel + 1] = colour[1];
-            centre[3 * pixel + 2] = colour[2];
-            continue;
-          }
-        }
+    const { width, ids, centre, sample, colour, tiles, pixels, hit, work, workPlane, workDistance } = this;
+    const rotation = this.scene.rotation;
+    const count = this.kernels.exports.sky_pass(this.kernels.frame, this.overrides.background === null ? 0 : 1, this.planes.object.length);
+    for (let i = 0; i < count; i++) {
+      const pixel = work[i];
+      const row = (pixel / width) | 0;
+      const column = pixel - row * width;
+      const tile = tiles.tile(column, row);
+      const slot = pixels.slot(pixel, 0);
+      this.pixelIndex = pixel;
+      this.visibility.tile = tile;
+      this.secondary.tile = tile;
+      this.secondary.pixel = pixel;
+      this.slot = slot;
+      sample[0] = column + 0.5;
+      sample[1] = row + 0.5;
+      const plane = workPlane[i];
+      if (plane >= 0) {
+        // What the kernels' plane search leaves: the ray's direction, the distance, the plane's z axis as normal.
+        const direction = this.visibility.direction;
+        direction[0] = pixels.directions[3 * slot];
+        direction[1] = pixels.directions[3 * slot + 1];
+        direction[2] = pixels.directions[3 * slot + 2];
+        this.visibility.nearestDistance = workDistance[i];
+        hit[3] = rotation[9 * plane + 2];
+        hit[4] = rotation[9 * plane + 5];
+        hit[5] = rotation[9 * plane + 8];
+        this.hitObject = plane;
+        this.shadeHit(plane);
+        this.centreOnBackground[pixel] = 0;
+      } else {
         this.sawBackground = false;
         this.trace();
         this.centreOnBackground[pixel] = this.sawBackground ? 1 : 0;
-        ids[pixel] = this.hitObject;
-        centre[3 * pixel] = colour[0];
-        centre[3 * pixel + 1] = colour[1];
-        centre[3 * pixel + 2] = colour[2];
       }
+      ids[pixel] = this.hitObject;
+      centre[3 * pixel] = colour[0];
+      centre[3 * pixel + 1] = colour[1];
+      centre[3 * pixel + 2] = colour[2];
     }
     this.slot = -1;
   }

@@ -54,15 +54,15 @@ export class DirtyPixels {
     private readonly culling: Culling,
     private readonly width: number,
     private readonly height: number,
-    /** `refresh` lives in its memory (the kernels' pixel pass reads it). */
+    /** `trace`, `rows` and `refresh` live in its memory (the kernels' pixel passes read them). */
     kernels: RayKernels,
   ) {
     this.n = scene.count;
     this.walls = Int32Array.from(scene.planes.filter((k) => k !== culling.ground));
     this.supported = this.walls.every((k) => scene.reflectance[k] === 0);
-    this.trace = new Uint8Array(width * height).fill(1);
+    this.trace = kernels.bytes(width * height, 'trace').fill(1);
     this.refresh = kernels.bytes(width * height, 'refresh').fill(1);
-    this.rows = new Uint8Array(height).fill(1);
+    this.rows = kernels.bytes(height, 'rows').fill(1);
     this.across = new Uint8Array(width * height);
     this.mirrorMask = new Uint8Array(width * height);
     this.shadowMask = new Uint8Array(width * height);

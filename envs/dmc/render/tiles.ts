@@ -87,7 +87,9 @@ export class TileLists {
     this.directCount = kernels.ints(tiles, 'directCount');
     this.mirrored = kernels.ints(tiles * this.n, 'mirrored');
     this.mirroredCount = kernels.ints(tiles, 'mirroredCount');
-    this.planesOnly = new Uint8Array(tiles);
+    this.planesOnly = kernels.bytes(tiles, 'planesOnly');
+    kernels.setCount('tileShift', shift);
+    kernels.setCount('tileColumns', columns);
     this.capsule = kernels.floats(5 * this.n, 'capsule');
     this.mirroredCapsule = kernels.floats(5 * this.n, 'mirroredCapsule');
   }

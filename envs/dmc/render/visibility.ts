@@ -66,21 +66,4 @@ export class Visibility {
     this.nearestDistance = this.distance[0];
     return nearest;
   }
-
-  /**
-   * The nearest plane listed for `tile` that the ray of `slot` (unit directions, 3 per slot) meets
-   * (-1: none; it points away from the planes, which are seen from above only,
-   * or meets them beyond their edges, as walker's and cheetah's floor strips),
-   * with its distance in `nearestDistance` and world normal in the hit buffer.
-   * The same arithmetic as `nearestObject`, so the answer is the same.
-   */
-  planeHit(tile: number, directions: Float64Array, slot: number): number {
-    const { direction } = this;
-    direction[0] = directions[3 * slot];
-    direction[1] = directions[3 * slot + 1];
-    direction[2] = directions[3 * slot + 2];
-    const nearest = this.kernels.exports.plane_hit(this.kernels.frame, tile);
-    this.nearestDistance = this.distance[0];
-    return nearest;
-  }
 }

@@ -8,6 +8,6 @@ cd "$(dirname "$0")"
 CLANG=${CLANG:-clang-14}
 OUT=${1:-rays.wasm}
 "$CLANG" --target=wasm32 -O3 -nostdlib -Wl,--no-entry -Wl,--import-memory -Wl,-z,stack-size=0 -Wl,--initial-memory=65536 -Wl,--strip-all \
-  -Wl,--export=nearest_object -Wl,--export=plane_hit -Wl,--export=first_hit -Wl,--export=first_plane_hit -Wl,--export=intersect_ray -Wl,--export=reaches_point -Wl,--export=finish_pixels \
+  -Wl,--export=nearest_object -Wl,--export=first_hit -Wl,--export=first_plane_hit -Wl,--export=intersect_ray -Wl,--export=reaches_point -Wl,--export=finish_pixels -Wl,--export=sky_pass \
   -o "$OUT" rays.c
 ../../../../bin/check-wasm-memory.sh "$OUT"

@@ -50,7 +50,7 @@ struct Frame {
   /* Shadow footprints (culling.ts): 4 per object per light. */
   const double *footprint;
   /* Primary ray: unit direction, image point (pixels); out: distance; hit[3..5] world normal. */
-  const double *direction;
+  double *direction;
   const double *sample;
   double *distance;
   double *hit;
@@ -63,12 +63,29 @@ struct Frame {
   int height;
   const unsigned char *refresh;
   unsigned char *outputOnBackground;
-  const unsigned char *centreOnBackground;
-  const float *centre;
+  unsigned char *centreOnBackground;
+  float *centre;
   unsigned char *bytes;
-  const short *ids;
+  short *ids;
   const unsigned char *isBody;
   int *edges;
+  /* The centre pass (sky_pass): tiles of 2^tileShift pixels, tileColumns across, 1 where only planes are
+     listed; per pixel whether to trace it, per row whether any; per sample slot (slotsPerPixel per pixel)
+     its unit direction, the sky colour seen there and whether it is known, and the plane cached there
+     (planeCacheLength slots, -1 for none); and the pixels left for the caller, with their planes and distances. */
+  int tileShift;
+  int tileColumns;
+  const unsigned char *planesOnly;
+  const unsigned char *trace;
+  const unsigned char *rows;
+  int slotsPerPixel;
+  const double *directions;
+  const float *sky;
+  const unsigned char *skyKnown;
+  const short *planeCache;
+  int *work;
+  int *workPlane;
+  double *workDistance;
 };
 
 static int sphere(double *ray, double r, double cz, int ellipsoid) {
@@ -447,6 +464,50 @@ int finish_pixels(const struct Frame *f, int background, int antialias) {
       else if (row > 0 && ids[pixel - width] != id && (body | isBody[ids[pixel - width] + 1]) == 1) edge = 1;
       else if (row < height - 1 && ids[pixel + width] != id && (body | isBody[ids[pixel + width] + 1]) == 1) edge = 1;
       if (edge) f->edges[count++] = pixel;
+    }
+  }
+  return count;
+}
+
+/*
+ * raycaster.ts traceCentres, its first step: every pixel to trace whose tile lists
+ * only planes, with no background image and no plane cached at its centre, has its
+ * plane found here; where it meets none and the sky seen there is known, the
+ * pixel's centre is the sky (id -1). The other pixels are listed in `work`, in row
+ * order, for the caller to trace: with the plane met and its distance (its normal
+ * is the plane's z axis), or plane -1 for the general search. Returns how many.
+ */
+int sky_pass(const struct Frame *f, int background, int planeCacheLength) {
+  int width = f->width, height = f->height, count = 0;
+  double *direction = f->direction;
+  for (int row = 0; row < height; row++) {
+    if (f->rows[row] == 0) continue;
+    for (int column = 0; column < width; column++) {
+      int pixel = row * width + column;
+      if (f->trace[pixel] == 0) continue;
+      int tile = (row >> f->tileShift) * f->tileColumns + (column >> f->tileShift);
+      int slot = pixel * f->slotsPerPixel;
+      int plane = -1;
+      double distance = INF;
+      if (f->planesOnly[tile] == 1 && !background && (slot >= planeCacheLength || f->planeCache[slot] < 0)) {
+        direction[0] = f->directions[3 * slot];
+        direction[1] = f->directions[3 * slot + 1];
+        direction[2] = f->directions[3 * slot + 2];
+        plane = plane_hit(f, tile);
+        distance = f->distance[0];
+        if (plane < 0 && f->skyKnown[slot] == 1) {
+          f->centreOnBackground[pixel] = 0;
+          f->ids[pixel] = -1;
+          f->centre[3 * pixel] = f->sky[3 * slot];
+          f->centre[3 * pixel + 1] = f->sky[3 * slot + 1];
+          f->centre[3 * pixel + 2] = f->sky[3 * slot + 2];
+          continue;
+        }
+      }
+      f->work[count] = pixel;
+      f->workPlane[count] = plane;
+      f->workDistance[count] = distance;
+      count++;
     }
   }
   return count;

@@ -30,7 +30,7 @@ describe('ray kernels', () => {
   let kernels: RayKernels;
   beforeAll(async () => {
     scene = await loadXml(SCENE);
-    kernels = new RayKernels(new Scene(scene.model), 4, 8, 8);
+    kernels = new RayKernels(new Scene(scene.model), 4, 8, 8, 1);
   });
   afterAll(() => scene.free());
 

@@ -53,7 +53,7 @@ describe('tile lists', () => {
         const rng = Random.derive(4, `tiles/${task}`);
         const scene = new Scene(env.physics.model);
         const { columns, rows } = tileLayout(SIZE, SIZE);
-        const kernels = new RayKernels(scene, columns * rows, SIZE, SIZE);
+        const kernels = new RayKernels(scene, columns * rows, SIZE, SIZE, 1);
         const culling = new Culling(scene, kernels);
         const tiles = new TileLists(scene, culling, SIZE, SIZE, kernels);
         const reaches = (capsules: Float64Array, k: number, x: number, y: number) => kernels.reaches(capsules, k, x, y);
