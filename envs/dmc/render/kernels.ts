@@ -1,17 +1,21 @@
 /**
- * The ray caster's geometry, run as WebAssembly (kernels/rays.c, built into
- * kernels/rays.wasm by kernels/build.sh): the nearest object along a primary
- * ray, the nearest plane of a planes-only tile, and the first object along a
- * shadow or mirror ray, with the shapes' analytic intersections. V8 runs these
- * loops about 2.5 times as fast as the same TypeScript (walker's edge samples:
- * 64 against 154 ns a ray, one thread of the 2-core VM), with the same IEEE
- * double arithmetic in the same order, so frames did not change by a byte.
+ * The ray caster's geometry and its passes over every pixel, run as
+ * WebAssembly (kernels/rays.c, built into kernels/rays.wasm by
+ * kernels/build.sh): the nearest object along a primary ray, the first object
+ * along a shadow or mirror ray, with the shapes' analytic intersections; before
+ * shading, the sky and the plane hits of tiles where only planes are listed
+ * (`sky_pass`); after it, the centre colours to bytes and the edges found
+ * (`finish_pixels`). Shading, lighting and the caches' upkeep stay TypeScript.
+ * V8 runs these loops about 2.5 times as fast as the same TypeScript (walker's
+ * edge samples: 64 against 154 ns a ray, one thread of the 2-core VM), with the
+ * same IEEE double arithmetic in the same order, so frames did not change by a
+ * byte.
  *
  * Each ray caster has its own instance and memory. What the kernels read lives
  * in that memory: the ray caster's parts allocate their arrays here (`floats`,
- * `ints`), each under its name in the kernels' `struct Frame`, and the scene's
- * poses are copied in once per frame (`copyScene`). The memory never grows, so
- * the arrays stay valid.
+ * `singles`, `ints`, `shorts`, `bytes`), each under its name in the kernels'
+ * `struct Frame`, and the scene's poses are copied in once per frame
+ * (`copyScene`). The memory never grows, so the arrays stay valid.
  */
 import { readFileSync } from 'node:fs';
 import type { Scene } from './scene.ts';
@@ -65,7 +69,7 @@ export class RayKernels {
     compiled ??= new WebAssembly.Module(readFileSync(new URL('./kernels/rays.wasm', import.meta.url)));
     const n = scene.count;
     // Every allocation below and in the ray caster's parts (culling.ts, tiles.ts, visibility.ts,
-    // secondary.ts, raycaster.ts), each rounded up to ALIGN bytes.
+    // secondary.ts, pixels.ts, reuse.ts, raycaster.ts), each rounded up to ALIGN bytes.
     const doubles = 19 * n + (1 + 4 * scene.lights.length) * n + 2 * 5 * n + 7 * n + 3 + 1 + 9 + 3 + 11 + 15;
     const ints = 2 * n + scene.planes.length + 2 * tiles * n + 2 * tiles + FRAME_FIELDS.length;
     // Per pixel: refresh, trace, output and centre on the background (1 byte each), centre colour

@@ -19,8 +19,9 @@
  *
  * Hot paths pass numbers through Float64Arrays, not arguments: V8 boxes every
  * double argument and return value of a call it does not inline. The geometry
- * (intersections, the nearest object along a ray) runs as WebAssembly
- * (kernels.ts).
+ * (intersections, the nearest object along a ray) and the passes over every
+ * pixel (the sky and planes-only tiles first, bytes and edges last) run as
+ * WebAssembly (kernels.ts).
  */
 import { Lighting } from './lighting.ts';
 import { SecondaryRays } from './secondary.ts';
