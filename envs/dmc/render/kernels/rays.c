@@ -1,9 +1,10 @@
 /*
  * The ray caster's geometry in WebAssembly (see ../kernels.ts): the nearest
  * object along a primary ray among those listed for its tile (visibility.ts),
- * the nearest plane of a planes-only tile, and the first object along a shadow
- * or mirror ray (secondary.ts), with analytic intersections in each object's
- * frame. Plain IEEE double arithmetic in the TypeScript code's order (no fast
+ * the first object along a shadow or mirror ray (secondary.ts), with analytic
+ * intersections in each object's frame; and its passes over every pixel
+ * (raycaster.ts): the sky and the planes of planes-only tiles before shading,
+ * the bytes and the edges after. Plain IEEE double arithmetic in the TypeScript code's order (no fast
  * math, no fused multiply-add: wasm has none for f64), so frames are the same,
  * byte for byte, as the TypeScript loops this replaced gave; V8 runs it about
  * 2.5 times as fast (measured on walker's edge samples: 64 against 154 ns a ray).
@@ -319,8 +320,8 @@ int nearest_object(const struct Frame *f, int tile) {
   return nearest;
 }
 
-/* visibility.ts planeHit: the nearest plane listed for `tile` along the primary ray (-1: none). */
-int plane_hit(const struct Frame *f, int tile) {
+/* The nearest plane listed for `tile` along the primary ray (-1: none), its distance in f->distance. */
+static int plane_hit(const struct Frame *f, int tile) {
   double best = INF;
   int nearest = -1;
   int first = tile * f->n, end = first + f->directCount[tile];
