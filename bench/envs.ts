@@ -16,15 +16,9 @@
  * `--seconds=1` (per measurement), `--rounds=3`, `--size=84`.
  */
 import { Random } from '../common/random.ts';
+import { option, recordStates } from './_dmc.ts';
 import { createRenderer } from '../envs/dmc/render/renderer.ts';
 import { listDmcTasks, loadDmcEnv } from '../envs/dmc/suite.ts';
-
-/** `--name=value` (the form `npm run bench -- envs --name=value` passes through). */
-function option(name: string, fallback: string): string {
-  const prefix = `--${name}=`;
-  const found = process.argv.find((argument) => argument.startsWith(prefix));
-  return found === undefined ? fallback : found.slice(prefix.length);
-}
 
 const tasks = option('tasks', listDmcTasks().join(',')).split(',');
 const seconds = Number(option('seconds', '1'));
@@ -57,13 +51,7 @@ async function rate(body: () => Promise<void>): Promise<[number, number]> {
 async function bodiesOf(task: string): Promise<{ bodies: Record<string, () => Promise<void>>; close: () => Promise<void> }> {
   const env = await loadDmcEnv(task, { width: size, height: size });
   const rng = Random.derive(0, `bench/envs/${task}`);
-  await env.reset({ seed: 0 });
-  const states: [Float64Array, Float64Array][] = [];
-  for (let i = 0; i < 64; i++) {
-    const result = await env.step(env.actionSpace.sample(rng) as never);
-    if (result.truncated) await env.reset();
-    states.push([Float64Array.from(env.physics.qpos()), Float64Array.from(env.physics.qvel())]);
-  }
+  const states = await recordStates(env, rng);
   let next = 0;
   const plain = createRenderer(env.physics.model, { width: size, height: size, camera: 0, antialias: false });
   const step = async () => {
