@@ -1,6 +1,6 @@
 /** What the DeepMind Control benchmarks (envs.ts, render_ab.ts) share. Not a benchmark itself (the leading underscore). */
 import type { Random } from '../common/random.ts';
-import type { loadDmcEnv } from '../envs/dmc/suite.ts';
+import type { DmcEnv } from '../envs/dmc/env.ts';
 
 /** `--name=value` (the form `npm run bench -- <name> --name=value` passes through). */
 export function option(name: string, fallback: string): string {
@@ -14,7 +14,7 @@ export function option(name: string, fallback: string): string {
  * from a seed-0 reset: states to render over and over (a repeated state would cost
  * the renderer next to nothing, as it keeps what did not change).
  */
-export async function recordStates(env: Awaited<ReturnType<typeof loadDmcEnv>>, rng: Random, count = 64): Promise<[Float64Array, Float64Array][]> {
+export async function recordStates(env: DmcEnv, rng: Random, count = 64): Promise<[Float64Array, Float64Array][]> {
   await env.reset({ seed: 0 });
   const states: [Float64Array, Float64Array][] = [];
   for (let i = 0; i < count; i++) {

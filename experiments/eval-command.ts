@@ -1,7 +1,8 @@
 /**
  * `rad eval`: episodes of trained agents (their mean actions, or sampled ones
- * with `--eval-policy stochastic`), from run directories or checkpoint folders, on the env and appearance they trained under or on
- * others with the same spaces. Several runs (seeds) and conditions (envs,
+ * with `--eval-policy stochastic`), from run directories or checkpoint
+ * folders, on the env and appearance they trained under or on others with the
+ * same spaces. Several runs (seeds) and conditions (envs,
  * DMControl-GB appearances) make a generalization report: per condition, the
  * mean over runs of each run's mean return, beside the training condition's,
  * as DMControl-GB and ProcGen's train/test levels are reported.
